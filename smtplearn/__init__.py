@@ -1,0 +1,43 @@
+"""smtplearn: SMTP reply codes made learnable.
+
+An RFC-accurate catalog of every basic reply code and every IANA enhanced status code, an
+explainer for real server replies, comparisons, quizzes, a live SMTP lab on loopback, and
+Jupyter widgets over all of it.
+
+Names are loaded on first use (PEP 562), so ``import smtplearn`` costs almost nothing and
+never imports pandas, ipywidgets or aiosmtpd.
+"""
+
+__version__ = "0.1.0"
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "lookup": "codes", "digits": "codes", "catalog": "codes", "enhanced_catalog": "codes",
+    "basic_codes": "codes", "enhanced_codes": "codes",
+    "ReplyCode": "codes", "EnhancedCode": "codes", "Meaning": "codes", "DigitReading": "codes",
+    "ReplyClass": "codes", "Subject": "codes", "Action": "codes",
+    "parse_reply": "replies", "Reply": "replies",
+    "explain": "explanation", "Explanation": "explanation",
+    "compare": "comparison", "Comparison": "comparison",
+    "Quiz": "quiz",
+    "SmtplearnError": "errors", "InvalidCodeError": "errors", "UnknownCodeError": "errors",
+    "ReplySyntaxError": "errors", "QuestionBankError": "errors", "QuizError": "errors",
+    "ScenarioError": "errors", "LabError": "errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'smtplearn' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"smtplearn.{module_name}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
