@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 # public name -> the module that defines it
 _EXPORTS = {
     "lookup": "codes", "digits": "codes", "catalog": "codes", "enhanced_catalog": "codes",
-    "basic_codes": "codes", "enhanced_codes": "codes",
+    "basic_codes": "codes", "enhanced_codes": "codes", "extensions": "codes",
+    "extension_catalog": "codes", "Extension": "codes",
     "ReplyCode": "codes", "EnhancedCode": "codes", "Meaning": "codes", "DigitReading": "codes",
     "ReplyClass": "codes", "Subject": "codes", "Action": "codes",
     "parse_reply": "replies", "Reply": "replies",

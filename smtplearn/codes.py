@@ -395,6 +395,28 @@ def enhanced_codes(kind: str | None = None) -> list[EnhancedCode]:
     return entries
 
 
+@dataclass(frozen=True)
+class Extension:
+    """A document that gives reply codes a meaning: RFC 5321 itself, or an SMTP extension."""
+
+    source: str  # "RFC 4954", as in Meaning.source
+    name: str
+    keyword: str  # the EHLO keyword, or "" where there is none
+    context: str  # the Meaning.context its meanings carry
+    defines_codes: bool
+    summary: str
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        """The basic codes this document gives a meaning to, from the catalog."""
+        return tuple(c.code for c in basic_codes() if self.source in c.sources)
+
+
+def extensions() -> list[Extension]:
+    """Every document the catalog cites, with what it adds to the reply codes."""
+    return [Extension(**entry) for entry in _data.load("extensions")["extension"]]
+
+
 # ---------------------------------------------------------------------------
 # Looking codes up
 
@@ -520,6 +542,18 @@ def catalog(meanings: bool = False):
         else:
             rows.append(render.code_row(code))
     return pandas.DataFrame(rows)
+
+
+def extension_catalog():
+    """The documents behind the catalog as a pandas DataFrame: which RFC defines which codes."""
+    import pandas
+
+    return pandas.DataFrame([
+        {"source": e.source, "name": e.name, "keyword": e.keyword, "context": e.context,
+         "defines_codes": e.defines_codes, "codes": ", ".join(str(n) for n in e.codes),
+         "summary": e.summary}
+        for e in extensions()
+    ])
 
 
 def enhanced_catalog():
