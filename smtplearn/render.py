@@ -134,7 +134,8 @@ def code_card(code) -> Card:
     card.add(label("when"), primary.when)
     card.add(label("fix_client"), primary.fix_client)
     card.add(label("fix_admin"), primary.fix_admin)
-    card.add(label("next_step"), f"{code.action.label}. {primary.next_step}")
+    card.add(label("action"), code.action.label)
+    card.add(label("next_step"), primary.next_step)
     card.add(label("who_acts"), [actor_label(a) for a in primary.who_acts])
     card.add(label("closes_connection"), connection_text(code.closes_connection))
     for other in code.meanings[1:]:
