@@ -23,7 +23,7 @@ _EXPORTS = {
     "Quiz": "quiz",
     "SmtplearnError": "errors", "InvalidCodeError": "errors", "UnknownCodeError": "errors",
     "ReplySyntaxError": "errors", "QuestionBankError": "errors", "QuizError": "errors",
-    "ScenarioError": "errors", "LabError": "errors",
+    "ScenarioError": "errors", "LabError": "errors", "ExerciseError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)

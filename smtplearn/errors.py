@@ -43,3 +43,7 @@ class ScenarioError(SmtplearnError, ValueError):
 
 class LabError(SmtplearnError, RuntimeError):
     """The lab server or a lab session could not do what was asked (bind refused, connection lost)."""
+
+
+class ExerciseError(SmtplearnError, LookupError):
+    """A notebook exercise that does not exist, or a hint number it does not have."""
