@@ -74,12 +74,89 @@ def _run_compare(args) -> int:
 # --- quiz -------------------------------------------------------------------------------------
 
 def _add_quiz_parser(sub) -> None:
-    parser = sub.add_parser("quiz", help="take a reply-code quiz in the terminal")
+    parser = sub.add_parser(
+        "quiz", help="take a reply-code quiz in the terminal",
+        description="Answer each question with a choice's number or its text (or its first word, "
+                    "such as 5xx or 550). End of input (Ctrl-D) stops the quiz and prints the "
+                    "score so far.")
+    parser.add_argument("--kind", choices=("classes", "retry", "meanings"), default="classes",
+                        help="classes: which class is a code or reply; retry: retry later or fix "
+                             "first; meanings: which code fits a text (default: classes)")
+    parser.add_argument("--classes", default="2,5", metavar="DIGITS",
+                        help="for --kind classes: the classes to tell apart, e.g. 2,5 or 2,3,4,5 "
+                             "(default: 2,5)")
+    parser.add_argument("-n", type=int, default=10, metavar="N",
+                        help="how many questions (default: 10)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the same seed gives the same questions in the same order")
+    parser.add_argument("--mode", choices=("practice", "exam"), default="practice",
+                        help="practice: feedback after each answer, a second try allowed; "
+                             "exam: one answer each, marks at the end (default: practice)")
+    parser.add_argument("--bank", metavar="FILE",
+                        help="ask the questions of a teacher's bank (TOML or JSON) instead")
+    parser.add_argument("--results", metavar="CSV",
+                        help="write the results to this CSV file when the quiz ends")
     parser.set_defaults(run=_run_quiz)
 
 
 def _run_quiz(args) -> int:
-    raise NotImplementedError("quiz subcommand")
+    from smtplearn import data
+    from smtplearn.errors import QuizError
+    from smtplearn.quiz import Quiz
+
+    texts = data.load("quiz")["cli"]
+    if args.bank:
+        quiz = Quiz.from_file(args.bank, seed=args.seed, mode=args.mode)
+    elif args.kind == "classes":
+        quiz = Quiz.classes(args.classes, n=args.n, seed=args.seed, mode=args.mode)
+    elif args.kind == "retry":
+        quiz = Quiz.retry(n=args.n, seed=args.seed, mode=args.mode)
+    else:
+        quiz = Quiz.meanings(n=args.n, seed=args.seed, mode=args.mode)
+    echo = not sys.stdin.isatty()  # piped answers are echoed so the transcript reads well
+    print(quiz.title)
+    shown = None
+    try:
+        while not quiz.done:
+            question = quiz.current
+            if shown != quiz.index:
+                shown = quiz.index
+                print()
+                print(question.to_text(quiz.index + 1, quiz.total))
+            try:
+                line = input(texts["ask"])
+            except EOFError:
+                print()
+                print(texts["end_of_input"])
+                break
+            if echo:
+                print(line)
+            if not line.strip():
+                continue
+            text = line.strip()
+            if text.isdigit() and 1 <= int(text) <= len(question.choices):
+                text = question.choices[int(text) - 1]
+            try:
+                feedback = quiz.answer(text)
+            except QuizError as error:
+                print(f"{error}. {texts['invalid'].format(count=len(question.choices))}")
+                continue
+            print(feedback.text)
+            if feedback.explanation:
+                print(feedback.explanation)
+    except KeyboardInterrupt:  # keep the answers given so far: report them as at end of input
+        print()
+        print(texts["end_of_input"])
+    print()
+    if quiz.done and quiz.mode == "exam":
+        for feedback in quiz.review():
+            print(f"{feedback.number}. {feedback.text}")
+        print()
+    print(quiz.summary)
+    if args.results:
+        quiz.to_csv(args.results)
+        print(texts["results_saved"].format(path=args.results))
+    return EXIT_OK
 
 
 # --- lab --------------------------------------------------------------------------------------
