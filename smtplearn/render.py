@@ -224,8 +224,8 @@ def enhanced_card(code) -> Card:
     card = Card(code.label, code.reply_class)
     if code.kind == "detail":
         if code.class_digit is not None:
-            card.add(label("reply_class"), f"{code.class_digit}: {code.class_entry.name}")
-        card.add(label("subject"), f"{code.subject_digit}: {code.subject_entry.name}")
+            card.add(label("enhanced_class"), f"{code.class_digit}: {code.class_entry.name}")
+        card.add(label("enhanced_subject"), f"{code.subject_digit}: {code.subject_entry.name}")
     card.add(label("description"), code.description)
     card.add(label("when"), code.when)
     card.add(label("fix"), code.fix)
