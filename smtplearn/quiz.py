@@ -496,18 +496,19 @@ def _check_seed(seed) -> int:
 
 
 def _check_classes(classes) -> tuple[int, ...]:
+    original = classes
     if isinstance(classes, (int, str)):
         classes = str(classes).replace(" ", "").split(",")
     wanted = []
     for item in classes:
         text = str(item).strip().lower().removesuffix("xx")
         if text not in ("2", "3", "4", "5"):
-            raise QuizError(f"classes={classes!r}: {item!r} is not a reply class; "
+            raise QuizError(f"classes={original!r}: {item!r} is not a reply class; "
                             f"use the first digits 2, 3, 4 and 5, e.g. classes=(2, 5)")
         if int(text) not in wanted:
             wanted.append(int(text))
     if len(wanted) < 2:
-        raise QuizError(f"classes={classes!r}: choose at least two of 2, 3, 4 and 5")
+        raise QuizError(f"classes={original!r}: choose at least two of 2, 3, 4 and 5")
     return tuple(sorted(wanted))
 
 
@@ -855,7 +856,7 @@ def _check_bank_question(entry, number: int, path: str) -> dict:
 
 def _catalog_explanation(entry) -> str:
     if isinstance(entry, codes.ReplyCode):
-        return _join(_phrase("explanation", "meaning", label=entry.label, citation=entry.rfc),
+        return _join(_phrase("explanation", "about_code", label=entry.label, citation=entry.rfc),
                      _prose(entry.description))
     return _join(entry.label + ".", _prose(entry.description))
 
