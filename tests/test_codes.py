@@ -326,3 +326,31 @@ def test_public_names_resolve():
         assert getattr(smtplearn, name) is not None
     with pytest.raises(AttributeError):
         smtplearn.no_such_name  # noqa: B018
+
+
+# --- the documents behind the catalog ---------------------------------------------------------
+
+def test_every_cited_document_and_context_is_described():
+    documents = {e.source: e for e in smtplearn.extensions()}
+    contexts = {e.context for e in documents.values()}
+    for code in basic_codes():
+        for meaning in code.meanings:
+            assert meaning.source in documents, meaning.source
+            assert meaning.context in contexts or meaning.context == "BURL", meaning.context
+    for extension in documents.values():
+        assert len(extension.summary) >= 40 and "TODO" not in extension.summary
+
+
+def test_requiretls_and_dsn_define_no_reply_codes():
+    documents = {e.source: e for e in smtplearn.extensions()}
+    assert documents["RFC 8689"].defines_codes is False
+    assert documents["RFC 3461"].defines_codes is False
+    assert documents["RFC 4954"].defines_codes is True
+    assert set(documents["RFC 4954"].codes) >= BY_DOCUMENT["RFC 4954"]
+    assert documents["RFC 4954"].keyword == "AUTH"
+
+
+def test_extension_catalog_table():
+    table = smtplearn.extension_catalog()
+    assert table["source"].is_unique
+    assert "535" in table.set_index("source").loc["RFC 4954", "codes"]
