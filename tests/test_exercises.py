@@ -136,7 +136,7 @@ def test_pandas_answers_are_accepted():
     table = smtplearn.catalog()
     assert q1.check(int((table["class"] == 4).sum()))
     assert q1.check((table["class"] == 4).sum())  # a numpy integer
-    assert q2.check(table[table.registry_only].code)  # a Series
+    assert q2.check(table[table.closes_connection].code)  # a Series
     meanings = smtplearn.catalog(meanings=True)
     assert q3.check(meanings[meanings.rfc == "RFC 4954"].code.unique())  # a numpy array
     assert q4.check(len(table[table.meanings > 1]))
@@ -147,7 +147,7 @@ def test_partial_sets_and_numbers_say_which_way_to_go():
     expected = sorted(q2.expected())
     missing_one = q2.check(expected[1:]).message
     assert "missing" in missing_one and "do not belong" not in missing_one
-    one_extra = q2.check(expected + [250]).message
+    one_extra = q2.check(expected + [250]).message  # 250 never closes the connection
     assert "do not belong" in one_extra and "missing" not in one_extra
     q1 = exercises("03")[0]
     assert "too high" in q1.check(q1.expected() + 5).message
