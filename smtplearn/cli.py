@@ -162,12 +162,78 @@ def _run_quiz(args) -> int:
 # --- lab --------------------------------------------------------------------------------------
 
 def _add_lab_parser(sub) -> None:
-    parser = sub.add_parser("lab", help="run a lab SMTP server on 127.0.0.1 in the foreground")
+    parser = sub.add_parser(
+        "lab", help="run a lab SMTP server on 127.0.0.1 in the foreground",
+        description="Run a real SMTP server on 127.0.0.1 whose replies follow a scenario, print "
+                    "how to connect to it, and print every exchange.  Nothing is ever relayed "
+                    "or delivered.  Stop with Ctrl-C (or SIGTERM).")
+    parser.add_argument("--scenario", default="classic",
+                        help="a shipped scenario name or a .toml file (default: classic; "
+                             "--list shows the names)")
+    parser.add_argument("--port", type=int, default=2525,
+                        help="port to listen on (default: 2525; 0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a --host other machines can reach (off by default)")
+    parser.add_argument("--hostname", default=None,
+                        help="the domain the server names in its greeting (default: lab.example)")
+    parser.add_argument("--greylist-delay", type=float, default=None, metavar="SECONDS",
+                        help="seconds a greylisted client must wait before its retry is accepted")
+    parser.add_argument("--list", action="store_true", help="list the shipped scenarios and exit")
     parser.set_defaults(run=_run_lab)
 
 
 def _run_lab(args) -> int:
-    raise NotImplementedError("lab subcommand")
+    import signal
+    import threading
+
+    from smtplearn.lab import LabServer, load_scenario, scenario_names
+
+    if args.list:
+        for name in scenario_names():
+            scenario = load_scenario(name)
+            print(f"{name:14} {scenario.title}: {scenario.summary}")
+        return EXIT_OK
+    settings = {} if args.greylist_delay is None else {"greylist_delay": args.greylist_delay}
+    if args.hostname is not None:
+        settings["hostname"] = args.hostname
+
+    def show(exchange) -> None:
+        lines = [f"[{exchange.session}] C: {exchange.command or '(connect)'}"]
+        lines += [f"[{exchange.session}] S: {line}" for line in exchange.reply.split("\n")]
+        print("\n".join(lines), flush=True)
+
+    server = LabServer(args.scenario, host=args.host, port=args.port,
+                       allow_remote=args.allow_remote, on_exchange=show, **settings)
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set())
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.start()
+        host, port = server.host, server.port
+        scenario = server.scenario
+        print(f"smtplearn lab: scenario {scenario.name} ({scenario.title}) "
+              f"listening on {host} port {port}", flush=True)
+        print(f"{scenario.summary}\n"
+              f"Connect with any of:\n"
+              f"  telnet {host} {port}\n"
+              f"  swaks --server {host}:{port} --from you@lab.example --to student@lab.example\n"
+              f"  python3 -c \"import smtplib; s = smtplib.SMTP('{host}', {port}); "
+              f"print(s.ehlo()); print(s.help())\"\n"
+              f"  in Python: from smtplearn.lab import Session; "
+              f"s = Session('{host}', {port}); s.send('HELP')\n"
+              f"Mail stays in this process and goes nowhere else.  "
+              f"Every exchange is shown below; stop with Ctrl-C.", flush=True)
+        while not stop.wait(0.2):
+            pass
+    finally:
+        server.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    print(f"smtplearn lab: stopped; {len(server.received)} message(s) were received",
+          flush=True)
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------

@@ -575,7 +575,8 @@ def _resolve(host: str, allow_remote: bool) -> tuple[int, str]:
         raise LabError(
             f"refusing to listen on {host!r} ({', '.join(dict.fromkeys(addresses))}): it is not "
             f"a loopback address, so other machines could reach the lab server. Use "
-            f"host='127.0.0.1', or pass allow_remote=True if you really want that.")
+            f"host='127.0.0.1', or pass allow_remote=True (--allow-remote on the command "
+            f"line) if you really want that.")
     family, *_, sockaddr = infos[0]
     return family, sockaddr[0]
 
