@@ -24,6 +24,7 @@ _EXPORTS = {
     "SmtplearnError": "errors", "InvalidCodeError": "errors", "UnknownCodeError": "errors",
     "ReplySyntaxError": "errors", "QuestionBankError": "errors", "QuizError": "errors",
     "ScenarioError": "errors", "LabError": "errors", "ExerciseError": "errors",
+    "LabServer": "lab", "Session": "lab", "load_scenario": "lab", "scenario_names": "lab",
 }
 
 __all__ = sorted(_EXPORTS)
