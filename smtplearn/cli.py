@@ -16,8 +16,15 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit 2), like bad input."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smtplearn",
         description="Learn SMTP reply codes: look them up, explain real replies, compare codes, "
                     "take a quiz, or run a live SMTP lab on 127.0.0.1.")
@@ -38,37 +45,110 @@ def _add_format_option(parser: argparse.ArgumentParser) -> None:
 # --- lookup / explain / compare -------------------------------------------------------------
 
 def _add_lookup_parser(sub) -> None:
-    parser = sub.add_parser("lookup", help="show the catalog entry of a code (211, 5.1.1, X.1.X)")
+    parser = sub.add_parser(
+        "lookup", help="show the catalog entry of a code (211, 5.1.1, X.1.X)",
+        description="Show the catalog entry of a basic reply code or an enhanced status code.",
+        epilog="examples: smtplearn lookup 211 | smtplearn lookup 5.1.1 --format json | "
+               "smtplearn lookup X.7.X")
     parser.add_argument("code", help="a basic code such as 211 or an enhanced code such as 5.1.1")
     _add_format_option(parser)
     parser.set_defaults(run=_run_lookup)
 
 
 def _run_lookup(args) -> int:
-    raise NotImplementedError("lookup subcommand")
+    from smtplearn.codes import lookup
+
+    _print(lookup(args.code), args.format)
+    return EXIT_OK
 
 
 def _add_explain_parser(sub) -> None:
-    parser = sub.add_parser("explain", help="explain a server reply or a code")
-    parser.add_argument("reply", help="a reply such as '550 5.1.1 User unknown', or - for stdin")
+    parser = sub.add_parser(
+        "explain", help="explain a server reply or a code",
+        description="Explain a server reply (as a server sent it, or as a bounce message quotes "
+                    "it) or a code: its class, subject, what to do and who should act, and "
+                    "anything unusual about it.  With - the replies are read from standard input, "
+                    "one per line; a multi-line reply (250-... up to 250 ...) stays together.",
+        epilog="examples: smtplearn explain \"550 5.1.1 <bob@example.org>: Recipient address "
+               "rejected\" | smtplearn explain 571 | smtplearn explain - < bounces.txt")
+    parser.add_argument("reply", help="a reply such as '550 5.1.1 User unknown', a code, or - for stdin")
     _add_format_option(parser)
     parser.set_defaults(run=_run_explain)
 
 
 def _run_explain(args) -> int:
-    raise NotImplementedError("explain subcommand")
+    from smtplearn.explanation import explain
+
+    if args.reply != "-":
+        _print(explain(args.reply), args.format)
+        return EXIT_OK
+    from smtplearn.errors import ReplySyntaxError
+    from smtplearn.replies import split_replies_numbered
+
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
+    replies = split_replies_numbered(sys.stdin.read())
+    if not replies:
+        raise _NoInput("no reply on standard input: give one reply per line, "
+                       "e.g. echo '550 5.1.1 User unknown' | smtplearn explain -")
+    explanations, failed = [], 0
+    for start, text in replies:
+        try:
+            explanations.append(explain(text))
+        except SmtplearnError as error:
+            failed += 1
+            where, message = f"stdin line {start}", _one_line(error)
+            if isinstance(error, ReplySyntaxError) and error.line is not None:
+                where = f"stdin line {start + error.line - 1}"
+                where += f", column {error.column}" if error.column is not None else ""
+                message = message.split(": ", 1)[1] if message.startswith("line ") else message
+            print(f"smtplearn explain: {where}: {message}", file=sys.stderr)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([e.to_dict() for e in explanations], indent=2, ensure_ascii=False))
+    else:
+        for number, explanation in enumerate(explanations):
+            if number:
+                print()
+            _print(explanation, args.format)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def _add_compare_parser(sub) -> None:
-    parser = sub.add_parser("compare", help="compare two codes, e.g. 211 504")
-    parser.add_argument("first")
-    parser.add_argument("second")
+    parser = sub.add_parser(
+        "compare", help="compare two codes, e.g. 211 504",
+        description="Compare two codes: two basic codes, two enhanced codes, or one of each. "
+                    "Prints a card per code, the key differences and what to do about each.",
+        epilog="examples: smtplearn compare 211 504 | smtplearn compare 450 550 | "
+               "smtplearn compare 550 5.1.1 --format markdown")
+    parser.add_argument("first", help="a code such as 211 or 5.1.1")
+    parser.add_argument("second", help="a code such as 504 or 5.2.2")
     _add_format_option(parser)
     parser.set_defaults(run=_run_compare)
 
 
 def _run_compare(args) -> int:
-    raise NotImplementedError("compare subcommand")
+    from smtplearn.comparison import compare
+
+    _print(compare(args.first, args.second), args.format)
+    return EXIT_OK
+
+
+def _print(thing, output_format: str) -> None:
+    """Print one of the core's objects as text, Markdown or JSON."""
+    if output_format == "json":
+        import json
+
+        print(json.dumps(thing.to_dict(), indent=2, ensure_ascii=False))
+    elif output_format == "markdown":
+        print(thing._repr_markdown_().rstrip("\n"))
+    else:
+        print(str(thing))
+
+
+class _NoInput(SmtplearnError, ValueError):
+    """Standard input held no reply at all."""
 
 
 # --- quiz -------------------------------------------------------------------------------------
@@ -244,10 +324,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except SmtplearnError as error:
-        print(f"smtplearn {args.command}: {error}", file=sys.stderr)
+        print(f"smtplearn {args.command}: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. piped into head: the reader has gone, nothing to report
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _one_line(error) -> str:
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":

@@ -191,24 +191,29 @@ def split_replies(text) -> list[str]:
     Lines 'NNN-...' continue until the line 'NNN ...' with the same code; an indented line
     continues the one before it (a wrapped bounce message); blank lines separate replies.
     """
+    return [reply for _, reply in split_replies_numbered(text)]
+
+
+def split_replies_numbered(text) -> list[tuple[int, str]]:
+    """split_replies(), each reply with the number of the input line it starts on (from 1)."""
     if type(text) is not str:
         text = _as_text(text)
-    groups: list[list[str]] = []
+    groups: list[tuple[int, list[str]]] = []
     open_code = None  # the code of a multi-line reply still waiting for its final line
-    for line in _PHYSICAL_LINES.split(text):
+    for number, line in enumerate(_PHYSICAL_LINES.split(text), start=1):
         if not line.strip(_SPACE):
             open_code = None
             continue
         head = _find_head(line.strip(_SPACE))
         if groups and line[:1] in _SPACE:
-            groups[-1].append(line)
+            groups[-1][1].append(line)
             continue
         if groups and open_code is not None and head is not None and head[0] == open_code:
-            groups[-1].append(line)
+            groups[-1][1].append(line)
         else:
-            groups.append([line])
+            groups.append((number, [line]))
         open_code = head[0] if head is not None and head[1] == "-" else None
-    return ["\n".join(group) for group in groups]
+    return [(start, "\n".join(lines)) for start, lines in groups]
 
 
 # ---------------------------------------------------------------------------------------------
