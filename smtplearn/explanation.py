@@ -16,7 +16,8 @@ from smtplearn.codes import Action, EnhancedCode, ReplyClass, ReplyCode, Subject
 from smtplearn.errors import InvalidCodeError, ReplySyntaxError, UnknownCodeError
 from smtplearn.replies import Reply, parse_reply
 
-_CODE_LIKE = re.compile(r"[0-9]{1,4}|[245Xx]\.[0-9XxYy]{1,3}\.[0-9XxYy]{1,3}")
+# A code on its own (to be looked up) rather than a reply: digits, or dotted parts like 5.1.1/X.1.X.
+_CODE_LIKE = re.compile(r"[0-9]+|[0-9XxYy]+(?:\.[0-9XxYy]+)+")
 _ENHANCED_PATTERN = re.compile(r"([245X])\.(\d{1,3})\.(\d{1,3})")
 
 
