@@ -20,10 +20,11 @@ from smtplearn.codes import BASIC_CODE_RE, ENHANCED_CODE_RE
 from smtplearn.errors import ScenarioError
 
 # The moments at which a rule can answer.  END_OF_DATA is the reply after the final dot;
-# ANY is tried before the rules of whichever command arrives.
+# ANY is tried before the rules of whichever command arrives; STOP is what open sessions are
+# told when LabServer.stop() is called.
 PHASES = ("CONNECT", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "END_OF_DATA", "RSET", "NOOP",
-          "VRFY", "EXPN", "HELP", "AUTH", "QUIT", "ANY")
-COMMANDS = tuple(p for p in PHASES if p not in ("CONNECT", "END_OF_DATA", "ANY"))
+          "VRFY", "EXPN", "HELP", "AUTH", "QUIT", "ANY", "STOP")
+COMMANDS = tuple(p for p in PHASES if p not in ("CONNECT", "END_OF_DATA", "ANY", "STOP"))
 
 # Settings of the [server] table and the type each must have.
 SETTINGS = {
@@ -331,8 +332,8 @@ def _rule(name: str, number: int, raw) -> Rule:
     for key in _CONDITIONS:
         if key in raw:
             conditions[key] = _condition(where, key, raw[key])
-    if when == "CONNECT" and conditions:
-        raise ScenarioError(f"{where}: CONNECT rules take no conditions")
+    if when in ("CONNECT", "STOP") and conditions:
+        raise ScenarioError(f"{where}: {when} rules take no conditions")
     for key in ("value_in", "value_not_in", "value_above"):
         if key in conditions and "parameter" not in conditions:
             raise ScenarioError(f"{where}: {key!r} needs 'parameter' (which parameter to test)")

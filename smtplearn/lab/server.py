@@ -134,12 +134,27 @@ class LabSMTP(SMTP):
             lab.probe_ports.discard(peer[1])
             self._probe = True
             return
+        if lab.closing:  # accepted while the server is stopping
+            transport.abort()
+            return
         self.lab_session = lab.next_session()
         lab.connections.add(self)
         rule = lab.scenario.match("CONNECT", {"command": "CONNECT"})
         if rule is not None:
             self._greeting = rule.lines(lab.values(self), enhanced=False)
             self._close_after = rule.close
+
+    async def say_goodbye(self) -> None:
+        """The scenario's STOP reply (421), unless the client is sending a message; then close."""
+        rule = self.lab.scenario.match("STOP", self.facts("STOP"))
+        if rule is not None and not self._in_data and self.transport is not None:
+            self._command = "(the lab server is stopping)"
+            try:
+                await self.reply_with(rule, {})
+            except (ConnectionError, RuntimeError):
+                pass
+        if self.transport is not None:
+            self.transport.close()
 
     def connection_lost(self, error):
         self.lab.connections.discard(self)
@@ -172,8 +187,8 @@ class LabSMTP(SMTP):
             if self._data_rule is not None:
                 lines, self._data_rule = self._data_rule, None
             self._in_data = True
+        self._record(lines)  # before sending: once a client has the reply, the log has it too
         await super().push("\r\n".join(lines))
-        self._record(lines)
         if self._close_after and self.transport is not None:
             self.transport.close()
 
@@ -472,6 +487,7 @@ class _LabState:
         self.connections: set = set()
         self.probe_ports: set = set()
         self.greylist: dict = {}
+        self.closing = False
         self._sessions = 0
 
     def next_session(self) -> int:
@@ -566,7 +582,7 @@ def _resolve(host: str, allow_remote: bool) -> tuple[int, str]:
     if not isinstance(host, str):
         raise LabError(f"host must be a string such as '127.0.0.1', not {host!r}")
     try:
-        infos = socket.getaddrinfo(host or None, None, type=socket.SOCK_STREAM,
+        infos = socket.getaddrinfo(host or None, 0, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
     except socket.gaierror as error:
         raise LabError(f"cannot resolve host {host!r} ({error}); use 127.0.0.1") from None
@@ -682,12 +698,29 @@ class LabServer:
         controller._sock.close()
 
     async def _shutdown(self, controller) -> None:
+        """Stop accepting, tell open sessions (421, RFC 5321 sec 3.8), close them, cancel."""
+        state = self._state
+        state.closing = True
+        # Stop accepting first, and let connections accepted a moment ago reach
+        # connection_made (which closes them now): asyncio drops, without closing, a connection
+        # whose setup finishes after Server.close().
+        try:
+            asyncio.get_running_loop().remove_reader(controller._sock.fileno())
+        except (ValueError, OSError):
+            pass
+        for _ in range(20):
+            await asyncio.sleep(0)
         if controller.server is not None:
             controller.server.close()
-        for connection in list(self._state.connections):
+        farewells = [asyncio.ensure_future(connection.say_goodbye())
+                     for connection in list(state.connections)]
+        if farewells:
+            await asyncio.wait(farewells, timeout=0.5)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        for connection in list(state.connections):
             if connection.transport is not None:
                 connection.transport.abort()
-        await asyncio.sleep(0)
         current = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not current]
         for task in tasks:
