@@ -231,6 +231,7 @@ class Session:
         recipients = list(recipients)
         if not recipients:
             raise LabError("mail() needs at least one recipient")
+        _message_bytes(body)  # a bad body is refused before anything is sent
         replies = []
         if not self._greeted:
             reply = self.send(f"EHLO {self.client_name}")
