@@ -119,9 +119,11 @@ class CompareWidget(widgets.VBox, _Guarded):
         self.comparison = None
         self.error = ""
         self.first = widgets.Dropdown(options=options, value=_pick(a, options, "a"),
-                                      description=_label("first"), style=_WIDE_LABEL)
+                                      description=_label("first"), style=_WIDE_LABEL,
+                                      layout=widgets.Layout(width="26em"))
         self.second = widgets.Dropdown(options=options, value=_pick(b, options, "b"),
-                                       description=_label("second"), style=_WIDE_LABEL)
+                                       description=_label("second"), style=_WIDE_LABEL,
+                                       layout=widgets.Layout(width="26em"))
         self.swap = widgets.Button(description=_label("swap"), tooltip=_label("swap_tooltip"),
                                    icon="exchange")
         self.output = widgets.HTML()
@@ -132,8 +134,9 @@ class CompareWidget(widgets.VBox, _Guarded):
         self.first.observe(self._on_change, names="value")
         self.second.observe(self._on_change, names="value")
         self.swap.on_click(lambda _button: self._run(self._swap))
-        super().__init__(children=[widgets.HBox([self.first, self.swap, self.second]),
-                                   self.output], **kwargs)
+        bar = widgets.HBox([self.first, self.swap, self.second],
+                           layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__(children=[bar, self.output], **kwargs)
         self.add_class("smtplearn-compare")
         self._run(self._update)
 
@@ -457,9 +460,9 @@ class CatalogBrowser(widgets.VBox, _Guarded):
         self.kind.observe(lambda _change: self._run(self._on_kind), names="value")
         for widget in (self.reply_class, self.subject, self.search):
             widget.observe(self._on_filter, names="value")
-        super().__init__(children=[
-            self.kind, widgets.HBox([self.reply_class, self.subject, self.search]),
-            self.count, self.table], **kwargs)
+        filters = widgets.HBox([self.reply_class, self.subject, self.search],
+                               layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__(children=[self.kind, filters, self.count, self.table], **kwargs)
         self.add_class("smtplearn-catalog")
         self._run(self._update)
 
@@ -477,8 +480,9 @@ class CatalogBrowser(widgets.VBox, _Guarded):
                     (entry.label, entry.class_digit) for entry in codes.enhanced_codes("class")]
                 self.subject.options = [(_label("catalog_all_subjects"), None)] + [
                     (entry.label, entry.subject_digit) for entry in codes.enhanced_codes("subject")]
-            self.reply_class.value = None
-            self.subject.value = None
+            # index 0 is the 'all' entry; value None alone would show an empty dropdown
+            self.reply_class.index = 0
+            self.subject.index = 0
         finally:
             self._updating = False
 

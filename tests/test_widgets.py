@@ -316,6 +316,7 @@ def test_catalog_browser_filters_by_class_subject_and_text():
     assert_labelled_and_styled(browser, "smtplearn-catalog-")
     every = codes.basic_codes()
     assert browser.codes == [str(code.code) for code in every]
+    assert browser.reply_class.index == 0 and browser.subject.index == 0
     browser.reply_class.value = 5
     assert browser.codes == [str(c.code) for c in every if c.reply_class.value == 5]
     browser.subject.value = 0
@@ -342,6 +343,8 @@ def test_catalog_browser_enhanced_codes():
     browser.search.value = "relay"
     browser.kind.value = "enhanced"
     assert browser.reply_class.value is None and browser.subject.value is None
+    # the 'all' entries are selected, not an empty selection (which would show a blank dropdown)
+    assert browser.reply_class.index == 0 and browser.subject.index == 0
     browser.search.value = ""
     assert len(browser.codes) == len(codes.enhanced_codes())
     browser.subject.value = 7
