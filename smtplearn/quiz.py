@@ -563,13 +563,15 @@ def _shuffled(items, rng: random.Random) -> list:
     return items
 
 
-def _reply_prompt(kind: str, item: _ReplyItem) -> str:
-    if item.command == "CONNECT":
-        return _phrase("prompt", f"{kind}_of_greeting", line=item.line)
+def _situated(template: str, command: str | None, **values) -> str:
+    """A prompt that says what the reply answered: a greeting, any command, or one command."""
+    if command == "CONNECT":
+        return _phrase("prompt", f"{template}_greeting", **values)
+    if command in (None, "ANY"):
+        return _phrase("prompt", f"{template}_any", **values)
     from smtplearn import render
 
-    return _phrase("prompt", f"{kind}_of_reply", line=item.line,
-                   command=render.phase_label(item.command))
+    return _phrase("prompt", template, command=render.phase_label(command), **values)
 
 
 def _class_words(reply_class) -> dict:
@@ -613,7 +615,7 @@ def _class_questions(wanted: tuple[int, ...], n: int, rng: random.Random) -> lis
                       for d in wanted if d != reply_class.value)
         if isinstance(item, _ReplyItem):
             code = _catalog_code(item.code)
-            prompt = _reply_prompt("class", item)
+            prompt = _situated("class_of_reply", item.command, line=item.line)
             explanation = _join(
                 _phrase("explanation", "class_of_reply", code=item.code, **_class_words(reply_class)),
                 _enhanced_sentence(item.enhanced),
@@ -637,8 +639,6 @@ def _retry_questions(n: int, rng: random.Random) -> list[Question]:
     for item in _reply_items():
         if item.code // 100 in groups:
             groups[item.code // 100].append(item)
-    from smtplearn import render
-
     questions = []
     for item in _balanced_sample(groups, n, rng, "about retrying (4xx, 5xx)"):
         reply_class = codes.ReplyClass(item.code // 100)
@@ -648,12 +648,10 @@ def _retry_questions(n: int, rng: random.Random) -> list[Question]:
                       for digit, label in actions.items() if digit != reply_class.value)
         code = item if not isinstance(item, _ReplyItem) else _catalog_code(item.code)
         if isinstance(item, _ReplyItem):
-            prompt = _reply_prompt("retry", item)
-        elif code.commands:
-            prompt = _phrase("prompt", "retry_of_code", code=code.code,
-                             command=render.phase_label(code.commands[0]))
+            prompt = _situated("retry_of_reply", item.command, line=item.line)
         else:
-            prompt = _phrase("prompt", "retry_of_code_any", code=code.code)
+            command = rng.choice(code.commands) if code.commands else None
+            prompt = _situated("retry_of_code", command, code=code.code)
         explanation = _join(
             _phrase("explanation", "retry", code=item.code, class_tag=str(reply_class),
                     action=reply_class.action.label, for_client=reply_class.for_client),
