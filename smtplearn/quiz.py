@@ -668,6 +668,11 @@ def _mask(text: str, number: int) -> str:
     return re.sub(rf"\b{number}\b", _texts()["prompt"]["masked_code"], text)
 
 
+def _first_sentence(text: str) -> str:
+    """The defining sentence of a description (the rest often names the code or its twin)."""
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0] if text else ""
+
+
 @dataclass(frozen=True)
 class _MeaningItem:
     code: object  # ReplyCode
@@ -690,7 +695,7 @@ def _meaning_items() -> list[_MeaningItem]:
         if len(rfc_texts.get(masked.casefold(), ())) == 1:  # skip texts two codes share
             items.append(_MeaningItem(code, _phrase("prompt", "meaning_of_rfc_text",
                                                     source=primary.source, text=masked)))
-        description = _prose(code.description)
+        description = _first_sentence(_prose(code.description))
         if description:
             items.append(_MeaningItem(code, _phrase("prompt", "meaning_of_description",
                                                     description=_mask(description, code.code)),
@@ -729,7 +734,7 @@ def _meaning_questions(n: int, rng: random.Random) -> list[Question]:
         choices = _shuffled([str(code.code)] + [str(other.code) for other in wrong], rng)
         hints = tuple((str(other.code), _phrase("hint", "code_choice", code=other.code,
                                                title=other.title)) for other in wrong)
-        detail = _prose(code.when) if item.about_description else _prose(code.description)
+        detail = _prose(code.description)
         explanation = _join(_phrase("explanation", "meaning", label=code.label,
                                     citation=code.rfc), detail)
         questions.append(Question(item.prompt, tuple(choices), str(code.code), explanation,
