@@ -203,6 +203,7 @@ def _run_quiz(args) -> int:
                 shown = quiz.index
                 print()
                 print(question.to_text(quiz.index + 1, quiz.total))
+                quiz.restart_clock()
             try:
                 line = input(texts["ask"])
             except EOFError:

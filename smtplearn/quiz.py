@@ -391,6 +391,12 @@ class Quiz:
         self.last_feedback = feedback
         return feedback
 
+    def restart_clock(self) -> None:
+        """Time the current question from now: views call this when they show it, so a quiz
+        built long before it is displayed does not count the wait."""
+        if not self.done and not self._records[self._index].tries:
+            self._records[self._index].started = self._clock()
+
     def review(self) -> list[Feedback]:
         """Full feedback on every closed question (in exam mode only once the round is over)."""
         if self._mode == "exam" and not self.done:

@@ -262,6 +262,7 @@ class QuizWidget(widgets.VBox, _Guarded):
         _show(self.next, quiz.mode == "practice")
         _show(self.summary, False)
         _show(self.new_round, False)
+        quiz.restart_clock()
         if quiz.mode == "exam" and quiz.answered == 0:
             self.feedback.value = _message_html(_label("exam_note"), "intermediate",
                                                 "smtplearn-quiz-message")

@@ -296,6 +296,16 @@ def test_seconds_per_question_come_from_the_clock():
     assert list(quiz.results()["seconds"]) == [4.5, 2.25]
 
 
+def test_the_clock_can_restart_when_a_question_is_shown():
+    clock = FakeClock()
+    quiz = Quiz(Quiz.classes(seed=1, n=2).questions, clock=clock)
+    clock.now += 60  # the quiz waited a minute before anyone saw it
+    quiz.restart_clock()
+    clock.now += 3
+    quiz.answer(quiz.current.answer)
+    assert list(quiz.results()["seconds"]) == [3.0]
+
+
 def test_new_rounds_keep_the_old_results():
     first = Quiz.classes(seed=1, n=3)
     first.answer(first.current.answer)

@@ -199,6 +199,18 @@ def test_a_failure_inside_a_handler_is_shown_in_the_widget(monkeypatch):
     assert "the engine broke" in widget.feedback.value
 
 
+def test_the_widget_times_a_question_from_when_it_is_shown():
+    clock = iter([0.0, 50.0, 52.5, 60.0, 61.0]).__next__
+    quiz = Quiz(Quiz.classes(seed=1, n=2).questions, clock=clock)  # built at t=0
+    widget = QuizWidget(quiz)  # shown at t=50
+    widget.choices.value = quiz.current.answer
+    widget.submit.click()  # answered at t=52.5
+    widget.next.click()  # the next question is shown at t=60
+    widget.choices.value = quiz.current.answer
+    widget.submit.click()  # answered at t=61
+    assert list(quiz.results()["seconds"]) == [2.5, 1.0]
+
+
 def test_quiz_widget_needs_a_quiz():
     with pytest.raises(QuizError, match="needs a smtplearn Quiz"):
         QuizWidget([1, 2, 3])
