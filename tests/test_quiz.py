@@ -221,6 +221,8 @@ def test_choices_are_matched_by_text_or_first_word():
     assert quiz.answer(answer.upper()).correct
     assert quiz.answer(quiz.current.answer.split()[0]).correct  # "5xx"
     assert quiz.answer(quiz.current.answer[0]).correct  # "5"
+    meanings = Quiz.meanings(seed=1, n=1)
+    assert meanings.answer(int(meanings.current.answer)).correct  # 550 for "550"
 
 
 def test_a_choice_not_offered_is_an_error_and_changes_nothing():

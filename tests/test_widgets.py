@@ -58,7 +58,7 @@ def test_importing_smtplearn_does_not_import_ipywidgets():
 
 # --- QuizWidget ---------------------------------------------------------------------------------
 
-def test_a_full_round_answered_right():
+def test_a_full_round_answered_right(capsys):
     widget = QuizWidget(Quiz.classes(seed=1, n=4))
     assert_labelled_and_styled(widget, "smtplearn-quiz-")
     for number in range(1, 5):
@@ -82,6 +82,7 @@ def test_a_full_round_answered_right():
     assert html.escape(widget.quiz.summary) in widget.summary.value
     assert widget.summary.value.count("smtplearn-quiz-result smtplearn-success") == 4
     assert widget.quiz.results()["correct"].all()
+    assert capsys.readouterr() == ("", "")  # feedback lives in widget values, never printed
 
 
 def test_a_full_round_answered_wrong_shows_the_right_answers():
@@ -186,7 +187,7 @@ def test_a_bank_can_be_taken_in_the_widget_and_a_bad_bank_is_a_clear_error(tmp_p
         QuizWidget(Quiz.from_file(bad))
 
 
-def test_a_failure_inside_a_handler_is_shown_in_the_widget(monkeypatch):
+def test_a_failure_inside_a_handler_is_shown_in_the_widget(monkeypatch, capsys, caplog):
     widget = QuizWidget(Quiz.classes(seed=1, n=2))
 
     def broken(choice):
@@ -197,6 +198,8 @@ def test_a_failure_inside_a_handler_is_shown_in_the_widget(monkeypatch):
     widget.submit.click()  # must not raise, and must not print
     assert "smtplearn-error" in widget.feedback.value
     assert "the engine broke" in widget.feedback.value
+    assert capsys.readouterr() == ("", "")
+    assert not caplog.records  # ipywidgets logs exceptions that escape a click handler
 
 
 def test_the_widget_times_a_question_from_when_it_is_shown():
