@@ -289,9 +289,14 @@ class QuizWidget(widgets.VBox, _Guarded):
                 tone, verdict = "success", _label("result_right")
             else:
                 tone, verdict = "permanent", _label("result_wrong")
+            why = ""
+            if question.explanation:
+                why = (f'<details class="smtplearn-quiz-why"><summary>'
+                       f'{html.escape(_label("why"))}</summary>'
+                       f"{_inline_code(question.explanation)}</details>")
             rows.append(
-                f'<tr class="smtplearn-quiz-result smtplearn-{tone}">'
-                f"<td>{feedback.number}</td><td>{_inline_code(question.prompt)}</td>"
+                f'<tr class="smtplearn-quiz-result smtplearn-{tone}" style="vertical-align: top;">'
+                f"<td>{feedback.number}</td><td>{_inline_code(question.prompt)}{why}</td>"
                 f"<td>{html.escape(feedback.given or '—')}</td>"
                 f"<td>{html.escape(question.answer)}</td>"
                 f'<td><span style="border-left: 6px solid {render.CLASS_COLOURS[tone]}; '

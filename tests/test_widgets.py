@@ -151,6 +151,8 @@ def test_exam_mode_moves_on_and_marks_at_the_end():
     assert widget.summary.value.count("smtplearn-success") == sum(right)
     assert widget.summary.value.count("smtplearn-permanent") == 4 - sum(right)
     assert list(widget.quiz.results()["correct"]) == right
+    for question in widget.quiz.questions:  # the explanations come with the marks
+        assert html.escape(question.explanation) in widget.summary.value
 
 
 def test_the_mode_cannot_change_in_the_middle_of_a_round():
