@@ -168,7 +168,7 @@ def explain(x) -> Explanation:
     return _explain_cached(x)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # enough for a notebook or widget; more only burdens the GC
 def _explain_cached(x) -> Explanation:
     text = str(x).strip()
     if _CODE_LIKE.fullmatch(text):
@@ -296,23 +296,30 @@ def _pick_meaning(code, enhanced, reply):
     return code.primary, "primary"
 
 
+@lru_cache(maxsize=None)
+def _words_pattern(context: str):
+    """One regex for the words of data/explain.toml [context_words] that point to a context."""
+    words = prose()["context_words"].get(context, ())
+    if not words:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
 def _by_words(meanings, reply):
     if reply is None or not reply.text:
         return None
     text = reply.text.lower()
-    words = prose()["context_words"]
     for meaning in meanings:
-        if any(re.search(rf"\b{re.escape(w)}\b", text) for w in words.get(meaning.context, ())):
+        pattern = _words_pattern(meaning.context)
+        if pattern is not None and pattern.search(text):
             return meaning
     return None
 
 
 def _matched_word(meaning, reply) -> str:
-    text = reply.text.lower() if reply is not None else ""
-    for word in prose()["context_words"].get(meaning.context, ()):
-        if re.search(rf"\b{re.escape(word)}\b", text):
-            return word
-    return ""
+    pattern = _words_pattern(meaning.context)
+    match = pattern.search(reply.text.lower()) if pattern is not None and reply is not None else None
+    return match.group() if match else ""
 
 
 def _is_too_many_recipients(number, enhanced, reply) -> bool:

@@ -27,15 +27,15 @@ _PHYSICAL_LINES = re.compile(r"\r\n|\r|\n")
 # A reply line's head: any three digits (tolerant mode reads 571 and warns), then a separator.
 _HEAD = re.compile(r"([1-9][0-9]{2})(?:([ \t-])|$)")
 _ENHANCED_AT_START = re.compile(r"([245]\.[0-9]{1,3}\.[0-9]{1,3})(?=[ \t\f\v]|$)")
-# RFC 3464 diagnostic type "smtp;", anywhere in the line (DSN fields, bounce summaries).
-_DSN_PREFIX = re.compile(r"(?:^|(?<=[\s,;:]))smtp[ \t]*;[ \t]*([1-9][0-9]{2})(?=[ \t-]|$)",
-                         re.IGNORECASE)
+# RFC 3464 diagnostic type "smtp;", anywhere in the line (DSN fields, bounce summaries); it is
+# found with str.find first, as a regex scan of every position would be slow.
+_DSN_AT = re.compile(r"smtp[ \t]*;[ \t]*([1-9][0-9]{2})(?=[ \t-]|$)", re.IGNORECASE)
 # An MTA wrapper ends in a colon: "... said: 550 ...", "... after RCPT TO:<x>: 550 ...".
 _WRAPPER_PREFIX = re.compile(r":[ \t]+([2-5][0-9]{2})(?=[ \t-]|$)")
-# Codes written elsewhere in the text: "(#5.1.1)", "cuda_nsu 4.7.1", "said: 450 4.1.1".
-_ENHANCED_ANYWHERE = re.compile(r"(?<![0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9]|\.[0-9])")
-_QUOTED_REPLY = re.compile(
-    r"(?<![0-9.])([2-5][0-5][0-9])[ -]([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9]|\.[0-9])")
+# Codes written elsewhere in the text: "(#5.1.1)", "cuda_nsu 4.7.1", "said: 450 4.1.1".  The
+# scan starts at the literal dot (fast); the digits around it are checked in Python.
+_DOTTED = re.compile(r"\.[0-9]{1,3}\.[0-9]{1,3}")
+_DIGITS_AND_DOT = frozenset("0123456789.")
 _NOT_TEXTSTRING = re.compile(r"[^\t -~]")  # RFC 5321: textstring = 1*(%d09 / %d32-126)
 _STRICT_LINES = re.compile(r"\r?\n")
 
@@ -71,13 +71,14 @@ class Reply:
         so that numbers in the text (sizes, counts) are not mistaken for replies.
         """
         source = self.raw or str(self)
-        found: list[str] = []
-        for match in _QUOTED_REPLY.finditer(source):
-            if int(match.group(1)) != self.code:
-                found.append(match.group(1))
-        found += [m.group(1) for m in _ENHANCED_ANYWHERE.finditer(source)]
         own = {str(self.code), self.enhanced}
-        return tuple(code for code in dict.fromkeys(found) if code not in own)
+        found: list[str] = []
+        for basic, enhanced in _codes_in(source):
+            if basic is not None and basic not in own:
+                found.append(basic)
+            if enhanced not in own:
+                found.append(enhanced)
+        return tuple(dict.fromkeys(found))
 
     def __str__(self) -> str:
         last = len(self.lines) - 1
@@ -105,10 +106,28 @@ class Reply:
 _new = object.__new__
 
 
+def _codes_in(text: str) -> list[tuple[str | None, str]]:
+    """Every enhanced code in a text, with the basic code written just before it (or None)."""
+    found = []
+    for match in _DOTTED.finditer(text):
+        start, end = match.start() - 1, match.end()
+        if start < 0 or text[start] not in "245" or (start and text[start - 1] in _DIGITS_AND_DOT):
+            continue
+        if text[end:end + 1].isdigit() or (text[end:end + 1] == "." and text[end + 1:end + 2].isdigit()):
+            continue
+        basic = text[start - 4:start - 1] if start >= 4 and text[start - 1] in " -" else None
+        if basic is not None and (basic not in _CODES or (start > 4 and text[start - 5] in _DIGITS_AND_DOT)):
+            basic = None
+        found.append((basic, text[start:end]))
+    return found
+
+
 def _make(code, enhanced, lines, raw, context="") -> Reply:
     """Build a Reply without the frozen dataclass's per-field __setattr__ (the hot path)."""
-    reply = object.__new__(Reply)
-    reply.__dict__.update(code=code, enhanced=enhanced, lines=lines, raw=raw, context=context)
+    reply = _new(Reply)
+    reply.__dict__.update(code=code, enhanced=enhanced, lines=lines, raw=raw)
+    if context:
+        reply.__dict__["context"] = context  # otherwise the class default, ""
     return reply
 
 
@@ -142,7 +161,7 @@ def parse_reply(text, strict: bool = False) -> Reply:
         elif "\t" in token or "\f" in token or "\v" in token:
             return _parse_tolerant(text)
     reply = _new(Reply)
-    reply.__dict__.update(code=code, enhanced=enhanced, lines=(rest,), raw=text, context="")
+    reply.__dict__.update(code=code, enhanced=enhanced, lines=(rest,), raw=text)  # context: ""
     return reply
 
 
@@ -239,12 +258,25 @@ def _find_head(line: str):
     match = _HEAD.match(line)
     if match is not None:
         return int(match.group(1)), "-" if match.group(2) == "-" else " ", 0
-    match = _DSN_PREFIX.search(line)
+    match = _find_dsn(line)
     if match is None and _ENHANCED_AT_START.match(line) is None:
         match = _WRAPPER_PREFIX.search(line)
     if match is not None:
         after = line[match.end(1):match.end(1) + 1]
         return int(match.group(1)), "-" if after == "-" else " ", match.start(1)
+    return None
+
+
+def _find_dsn(line: str):
+    """The 'smtp;' diagnostic type followed by a code, at the start or after a separator."""
+    lower = line.lower()
+    at = lower.find("smtp")
+    while at != -1:
+        if at == 0 or line[at - 1] in " \t,;:":
+            match = _DSN_AT.match(line, at)
+            if match is not None:
+                return match
+        at = lower.find("smtp", at + 1)
     return None
 
 
@@ -260,7 +292,8 @@ def _no_code(line: str, number: int = 1) -> ReplySyntaxError:
 
 
 def _parse_tolerant(text: str) -> Reply:
-    physical = [line for line in _PHYSICAL_LINES.split(text.strip(_OUTER_SPACE))]
+    text_ = text.strip(_OUTER_SPACE)
+    physical = _PHYSICAL_LINES.split(text_) if "\n" in text_ or "\r" in text_ else [text_]
     logical: list[str] = []
     for line in physical:
         if not line.strip(_SPACE):
@@ -281,8 +314,14 @@ def _parse_tolerant(text: str) -> Reply:
             raise _no_code(first)
         rest = " ".join([first[match.end():].strip(_SPACE)] + logical[1:]).strip(_SPACE)
         return _make(None, match.group(1), (rest,), text)
-    code, _, position = head
+    code, separator, position = head
     context = first[:position].strip(_SPACE)
+    if len(logical) == 1 and separator == " ":  # one line behind a prefix: no lines to split
+        body = first[position + 4:].strip(_SPACE)
+        match = _ENHANCED_AT_START.match(body)
+        if match is None:
+            return _make(code, None, (body,), text, context)
+        return _make(code, match.group(1), (body[match.end():].strip(_SPACE),), text, context)
     logical[0] = first[position:]
     # (separator, text) per reply line; lines without a code of their own continue the last one.
     parts: list[list[str]] = []
@@ -318,16 +357,22 @@ def _unflatten(code: int, body: str) -> list[list[str]]:
     code counts as the start of a line, so a '550' in the text is left alone.
     """
     enhanced = _ENHANCED_AT_START.match(body.strip(_SPACE))
-    marker = rf"[ \t]+{code}(-|[ \t]|$)"
-    if enhanced is not None:
-        marker = rf"[ \t]+{code}(-|[ \t])[ \t]*(?={re.escape(enhanced.group(1))}(?:[ \t]|$))"
+    enhanced = enhanced.group(1) if enhanced is not None else None
+    number = str(code)
     parts = []
-    separator, start = "-", 0
-    for match in re.finditer(marker, body):
-        parts.append([separator, body[start:match.start()]])
-        separator, start = ("-" if match.group(1) == "-" else " "), match.end()
-        if separator != "-":
-            break
+    separator, start, at = "-", 0, body.find(number)
+    while at != -1:
+        after = at + 3
+        following = body[after:after + 1]
+        if at > 0 and body[at - 1] in " \t" and following in ("-", " ", "\t", ""):
+            rest = body[after + 1:].lstrip(" \t")
+            if enhanced is None or (following and rest.startswith(enhanced)
+                                    and rest[len(enhanced):len(enhanced) + 1] in ("", " ", "\t")):
+                parts.append([separator, body[start:at].rstrip(" \t")])
+                separator, start = ("-" if following == "-" else " "), min(after + 1, len(body))
+                if separator != "-":
+                    break
+        at = body.find(number, after)
     parts.append([separator, body[start:]])
     return parts
 
