@@ -485,3 +485,58 @@ def test_a_missing_or_unsupported_bank_file_is_a_bank_error(tmp_path):
         Quiz.from_file(tmp_path / "nothing.toml")
     with pytest.raises(QuestionBankError, match=".toml or a .json"):
         Quiz.from_file(write(tmp_path, "bank.yaml", "question: []"))
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2 ** 31), n=st.integers(1, 12),
+       classes=st.sets(st.sampled_from([2, 3, 4, 5]), min_size=2))
+def test_generated_questions_always_hold_together(seed, n, classes):
+    for quiz in (Quiz.classes(classes, n=n, seed=seed), Quiz.retry(n=n, seed=seed),
+                 Quiz.meanings(n=n, seed=seed)):
+        assert quiz.total == n
+        prompts = [q.prompt for q in quiz.questions]
+        assert len(set(prompts)) == n  # no question twice in a round
+        for question in quiz.questions:
+            assert question.answer in question.choices
+            assert len(set(question.choices)) == len(question.choices)
+            assert question.explanation
+            for choice in question.choices:
+                if choice != question.answer:
+                    assert question.answer not in question.hint_for(choice)
+        while not quiz.done:  # any mix of answers ends the round with consistent results
+            question = quiz.current
+            pick = question.choices[(seed + quiz.index) % len(question.choices)]
+            if pick in quiz.attempts:
+                quiz.skip()
+            else:
+                quiz.answer(pick)
+        rows = quiz.result_rows()
+        assert len(rows) == n and quiz.score == sum(row["correct"] for row in rows)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 600) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["prompt", "choices", "answer", "explanation", "code",
+                                       "hint", "question", "questions", "title", "shuffle"]),
+                      children, max_size=5),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(content=JSONISH)
+def test_any_json_bank_either_loads_or_is_a_bank_error(content, tmp_path_factory):
+    path = tmp_path_factory.mktemp("bank") / "bank.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    try:
+        quiz = Quiz.from_file(path, seed=1)
+    except QuestionBankError as error:
+        assert str(path) in str(error)
+    else:
+        assert quiz.total >= 1
