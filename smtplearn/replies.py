@@ -161,7 +161,11 @@ def parse_reply(text, strict: bool = False) -> Reply:
         elif "\t" in token or "\f" in token or "\v" in token:
             return _parse_tolerant(text)
     reply = _new(Reply)
-    reply.__dict__.update(code=code, enhanced=enhanced, lines=(rest,), raw=text)  # context: ""
+    fields = reply.__dict__  # item by item is the quickest way to fill it; context stays ""
+    fields["code"] = code
+    fields["enhanced"] = enhanced
+    fields["lines"] = (rest,)
+    fields["raw"] = text
     return reply
 
 
