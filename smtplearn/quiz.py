@@ -327,14 +327,16 @@ class Quiz:
     def summary(self) -> str:
         """One line: the score at the end, or how far the round got."""
         if self.done:
-            return _phrase("feedback", "summary", score=self.score, total=self.total,
+            key = "summary_exam" if self._mode == "exam" else "summary"
+            return _phrase("feedback", key, score=self.score, total=self.total,
                            percent=self.percent)
         return _phrase("feedback", "summary_partial", answered=self.answered, total=self.total,
                        score=self.score)
 
     @property
     def score_text(self) -> str:
-        return _phrase("feedback", "score", score=self.score, answered=self.answered)
+        key = "score_exam" if self._mode == "exam" else "score"
+        return _phrase("feedback", key, score=self.score, answered=self.answered)
 
     # --- answering -----------------------------------------------------------------------
 
