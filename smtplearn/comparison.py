@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 from smtplearn import codes, render
 from smtplearn.codes import EnhancedCode, ReplyClass, ReplyCode
 from smtplearn.errors import InvalidCodeError
-from smtplearn.explanation import phrase, prose
+from smtplearn.explanation import _sentence, phrase, prose
 
 
 class Comparison:
@@ -28,7 +28,7 @@ class Comparison:
         self.aspects: list[tuple[str, str]] = [] if self.same else _differences(first, second)
         self.differences: list[str] = [text for _, text in self.aspects]
         entries = [first] if self.same else [first, second]
-        self._advice = [_guidance(entry) for entry in entries]
+        self._advice = [_sentence(_guidance(entry)) for entry in entries]
         self.guidance: list[str] = [f"{_code_text(e)}: {text}" for e, text in zip(entries, self._advice)]
 
     # --- renderings ---------------------------------------------------------------------------

@@ -413,7 +413,7 @@ def _card(e: Explanation) -> render.Card:
         elif e.enhanced is None:
             card.add(section["enhanced"], _refinement(e))
     if e.action is not None:
-        card.add(label("action"), f"{e.action.label}. {e.action.advice}")
+        card.add(label("action"), _sentence(f"{e.action.label}. {e.action.advice}"))
     if meaning is not None:
         card.add(label("next_step"), meaning.next_step)
     card.add(label("who_acts"), [render.actor_label(a) for a in e.who_acts])
@@ -424,12 +424,16 @@ def _card(e: Explanation) -> render.Card:
         card.add(section["enhanced_fix"], e.enhanced.fix)
     if code is not None:
         card.add(label("closes_connection"), render.connection_text(code.closes_connection))
-        others = [m for m in code.meanings if m is not meaning]
-        for other in others:
-            card.add(f"{label('other_meanings')}: {other.context} ({other.citation})", other.rfc_text)
+        others = [f"{m.context} ({m.citation})" for m in code.meanings if m is not meaning]
+        card.add(label("other_meanings"), "; ".join(others))
     for hint in e.hints:
         card.add(section["also_in_text"], _hint_text(hint))
     return card
+
+
+def _sentence(text: str) -> str:
+    """Text with its first letter in capitals (labels such as 'retry later' start sentences)."""
+    return text[:1].upper() + text[1:]
 
 
 def _meaning_reason_text(e: Explanation) -> str:

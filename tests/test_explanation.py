@@ -44,9 +44,10 @@ def test_a_reply_with_both_codes():
     assert e.reply == parse_reply("550 5.1.1 <bob@example.org>: Recipient address rejected")
     text = str(e)
     for needed in (e.reply_class.meaning, e.reply_class.for_client, e.subject.meaning,
-                   e.meaning.description, e.enhanced.description, e.action.label,
+                   e.meaning.description, e.enhanced.description, e.action.advice,
                    data.digits()["actor"]["sender"]["label"]):
         assert needed in text
+    assert e.action.label in text.lower()
     assert "X.1.1" in text and "550" in text  # the refinement names the registry pairing
 
 
