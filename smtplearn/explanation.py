@@ -31,7 +31,16 @@ def phrase(group: str, key: str, **values) -> str:
 
 
 class Explanation:
-    """What a reply (or a code) means: class, subject, the catalog entries, action, warnings."""
+    """What a reply (or a code) means: class, subject, the catalog entries, action, warnings.
+
+    ``reply`` (a Reply, or None for a code given on its own); ``number`` and ``enhanced_code``
+    as written; ``code``/``enhanced`` their catalog entries (None where unassigned or not
+    registered; ``digits`` then reads the number); ``meaning`` the Meaning that applies and
+    ``meaning_reason`` why ('enhanced', 'words', 'primary'); ``reply_class`` from the basic code,
+    else from the enhanced class; ``subject`` a Subject for a basic code, else the enhanced
+    code's subject entry (X.7.X); ``action`` (RETRY_LATER for a 552 about too many recipients);
+    ``who_acts`` actor keys; ``warnings`` and ``hints`` tuples of text.
+    """
 
     def __init__(self, *, source, reply: Reply | None, number: int | None, enhanced_code: str | None):
         self.source = source
