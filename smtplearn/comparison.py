@@ -200,6 +200,16 @@ def _subjects(first, second, names) -> list[tuple[str, str]]:
     if None in texts:
         return []
     if (isinstance(first, EnhancedCode) and isinstance(second, EnhancedCode)
+            and first.kind == second.kind == "detail" and first.generic == second.generic):
+        if first.class_digit is not None and second.class_digit is not None:
+            return [(label("subject"), phrase("difference", "same_entry_class", generic=first.generic,
+                                              name=first.name, **names))]
+        with_class, without = (first, second) if first.class_digit is not None else (second, first)
+        return [(label("subject"), phrase(
+            "difference", "same_entry", first=with_class.code, second=without.code,
+            generic=first.generic, name=first.name, class_digit=with_class.class_digit,
+            class_name=with_class.class_entry.name))]
+    if (isinstance(first, EnhancedCode) and isinstance(second, EnhancedCode)
             and first.subject_digit == second.subject_digit and first.kind == second.kind == "detail"):
         return [(label("subject"), phrase(
             "difference", "detail_same_subject", subject_name=first.subject_entry.name,

@@ -70,6 +70,17 @@ def test_two_enhanced_codes_with_one_subject():
     assert lookup("5.1.1").name in joined and lookup("5.1.2").name in joined
 
 
+def test_one_registry_entry_with_and_without_class():
+    entry = lookup("X.1.1")
+    assert compare("5.1.1", "X.1.1").differences == [phrase(
+        "difference", "same_entry", first="5.1.1", second="X.1.1", generic="X.1.1", name=entry.name,
+        class_digit=5, class_name=lookup("5.X.X").name)]
+    differences = compare("4.1.1", "5.1.1").differences
+    assert phrase("difference", "same_entry_class", first="4.1.1", second="5.1.1", generic="X.1.1",
+                  name=entry.name) in differences
+    assert any(lookup("4.X.X").name in d or "4xx" in d for d in differences)
+
+
 def test_basic_with_enhanced():
     comparison = compare(550, "5.1.1")
     assert phrase("difference", "pair_yes", code=550, enhanced="5.1.1", example="5.1.1") in comparison.differences
