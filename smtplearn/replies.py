@@ -369,9 +369,11 @@ def _unflatten(code: int, body: str) -> list[list[str]]:
         after = at + 3
         following = body[after:after + 1]
         if at > 0 and body[at - 1] in " \t" and following in ("-", " ", "\t", ""):
-            rest = body[after + 1:].lstrip(" \t")
-            if enhanced is None or (following and rest.startswith(enhanced)
-                                    and rest[len(enhanced):len(enhanced) + 1] in ("", " ", "\t")):
+            word = after + 1
+            while body[word:word + 1] in (" ", "\t"):
+                word += 1
+            if enhanced is None or (following and body.startswith(enhanced, word)
+                                    and body[word + len(enhanced):word + len(enhanced) + 1] in ("", " ", "\t")):
                 parts.append([separator, body[start:at].rstrip(" \t")])
                 separator, start = ("-" if following == "-" else " "), min(after + 1, len(body))
                 if separator != "-":
