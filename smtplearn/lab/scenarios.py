@@ -73,10 +73,22 @@ class Rule:
     note: str = ""
     conditions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
-    def lines(self, values: dict, enhanced: bool = True) -> list[str]:
+    def __post_init__(self):
+        # A text without placeholders gives the same lines every time: build them once.
+        static = not any("{" in line for line in self.text)
+        object.__setattr__(self, "_static", (self._build(None, False), self._build(None, True))
+                           if static else None)
+
+    def lines(self, values, enhanced: bool = True) -> list[str]:
         """The reply lines, placeholders filled: ['250-2.0.0 first', '250 2.0.0 last']."""
+        if self._static is not None:
+            return list(self._static[enhanced])
+        return self._build(values, enhanced)
+
+    def _build(self, values, enhanced: bool) -> list[str]:
         prefix = f"{self.enhanced} " if self.enhanced and enhanced else ""
-        texts = [line.format_map(values) for line in self.text] or [""]
+        texts = [line.format_map(values) if values is not None else line.replace("{{", "{")
+                 .replace("}}", "}") for line in self.text] or [""]
         last = len(texts) - 1
         return [f"{self.code}{' ' if i == last else '-'}{prefix}{t}".rstrip()
                 for i, t in enumerate(texts)]

@@ -66,7 +66,7 @@ class LabMessage:
                 f"{len(self.content)} bytes>")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabExchange:
     """One line from a client and the server's reply (command None: the greeting)."""
 
@@ -94,14 +94,18 @@ class _CommandReader:
         self._reader = reader
         self._protocol = protocol
 
-    async def readuntil(self, separator=b"\n"):
+    def readuntil(self, separator=b"\n"):
+        if self._protocol._in_data:  # message lines are not logged: no extra step for them
+            return self._reader.readuntil(separator)
+        return self._noting(separator)
+
+    async def _noting(self, separator):
         try:
             line = await self._reader.readuntil(separator)
         except asyncio.LimitOverrunError:
             self._protocol._overlong = True
             raise
-        if not self._protocol._in_data:
-            self._protocol._note_command(line)
+        self._protocol._note_command(line)
         return line
 
     def __getattr__(self, name):
@@ -123,6 +127,7 @@ class LabSMTP(SMTP):
         self._close_after = False
         self._reply_lines: list[str] = []
         self._data_rule: list[str] | None = None  # a scenario's own 354 lines
+        self._from_rule = False  # the next push is a rule's reply (hooks set it)
 
     # --- connection ------------------------------------------------------------------------
 
@@ -168,7 +173,10 @@ class LabSMTP(SMTP):
             self._overlong = False
             self._command = f"(a line longer than {self.line_length_limit} bytes)"
             return
-        text = sanitize(line.rstrip(b"\r\n")).decode("utf-8", errors="replace")
+        line = line.rstrip(b"\r\n")
+        if line[:4].upper() == b"AUTH":
+            line = sanitize(line)  # no credentials in the log
+        text = line.decode("utf-8", errors="replace")
         if len(text) > _LOG_COMMAND_LIMIT:
             text = text[:_LOG_COMMAND_LIMIT] + f"... ({len(line)} bytes)"
         self._command = text
@@ -180,6 +188,9 @@ class LabSMTP(SMTP):
             status = status.decode("utf-8", errors="replace")
         if self._greeting is not None:  # the first push of a session is aiosmtpd's greeting
             lines, self._greeting = self._greeting, None
+        elif self._from_rule:  # a scenario's reply: already as the scenario declares it
+            self._from_rule = False
+            lines = status.split("\r\n")
         else:
             lines = self._with_enhanced(status.split("\r\n"))
         code = lines[-1][:3]
@@ -234,16 +245,19 @@ class LabSMTP(SMTP):
     async def reply_with(self, rule, facts) -> None:
         """Send the reply a rule declares; close afterwards when the rule says so."""
         self._close_after = self._close_after or rule.close
+        self._from_rule = True
         await self.push("\r\n".join(rule.lines(self.lab.values(self, facts), self.lab.enhanced)))
 
     # --- commands --------------------------------------------------------------------------
 
     def facts(self, command: str, **extra) -> dict:
+        """What rules may test about this command: its argument, the envelope, AUTH state."""
         session = self.session
-        facts = {"command": command, "authenticated": bool(session and session.authenticated),
-                 "auth_offered": self.lab.auth_offered, "size_limit": self.lab.size_limit}
-        facts.update(extra)
-        return facts
+        extra["command"] = command
+        extra["authenticated"] = session is not None and bool(session.authenticated)
+        extra["auth_offered"] = self.lab.auth_offered
+        extra["size_limit"] = self.lab.size_limit
+        return extra
 
     async def _answered_first(self, command: str, arg) -> bool:
         """Rules for ANY command, tried before aiosmtpd looks at the command; True if answered."""
@@ -380,17 +394,18 @@ class _LabHandler:
     def __init__(self, lab):
         self.lab = lab
 
-    async def _answer(self, server, phase, facts, first_attempt=None):
+    def _answer(self, server, phase, facts, first_attempt=None):
         rule = self.lab.scenario.match(phase, facts, first_attempt)
         if rule is None:
             return None, MISSING
         server._close_after = server._close_after or rule.close
+        server._from_rule = True
         values = self.lab.values(server, facts)
         return rule, "\r\n".join(rule.lines(values, self.lab.enhanced))
 
     async def handle_HELO(self, server, session, envelope, hostname):
         session.host_name = hostname
-        return (await self._answer(server, "HELO", server.facts("HELO", argument=hostname)))[1]
+        return (self._answer(server, "HELO", server.facts("HELO", argument=hostname)))[1]
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -411,7 +426,7 @@ class _LabHandler:
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         facts = server.facts("MAIL", argument=address, sender=address)
-        rule, reply = await self._answer(server, "MAIL", facts)
+        rule, reply = self._answer(server, "MAIL", facts)
         if rule is not None and rule.code // 100 == 2:
             envelope.mail_from = address
             envelope.mail_options.extend(mail_options)
@@ -422,7 +437,7 @@ class _LabHandler:
                              recipient=address)
         peer = session.peer[0] if session.peer else ""
         triplet = (peer, (envelope.mail_from or "").lower(), address.lower())
-        rule, reply = await self._answer(server, "RCPT", facts,
+        rule, reply = self._answer(server, "RCPT", facts,
                                          lambda: self.lab.first_attempt(triplet))
         if rule is not None and rule.code // 100 == 2:
             envelope.rcpt_tos.append(address)
@@ -449,19 +464,57 @@ class _LabHandler:
         if rule is None:
             return "250 OK"  # no rule at all: aiosmtpd's default, and nothing is kept
         server._close_after = server._close_after or rule.close
+        server._from_rule = True
         return "\r\n".join(rule.lines(lab.values(server, facts), lab.enhanced))
 
     async def handle_RSET(self, server, session, envelope):
-        return (await self._answer(server, "RSET", server.facts("RSET")))[1]
+        return (self._answer(server, "RSET", server.facts("RSET")))[1]
 
     async def handle_NOOP(self, server, session, envelope, arg):
-        return (await self._answer(server, "NOOP", server.facts("NOOP", argument=arg or "")))[1]
+        return (self._answer(server, "NOOP", server.facts("NOOP", argument=arg or "")))[1]
 
     async def handle_VRFY(self, server, session, envelope, address):
-        return (await self._answer(server, "VRFY", server.facts("VRFY", argument=address)))[1]
+        return (self._answer(server, "VRFY", server.facts("VRFY", argument=address)))[1]
 
     async def handle_QUIT(self, server, session, envelope):
-        return (await self._answer(server, "QUIT", server.facts("QUIT")))[1]
+        return (self._answer(server, "QUIT", server.facts("QUIT")))[1]
+
+
+class _Values(dict):
+    """Placeholder values for ``str.format_map``, computed on first use."""
+
+    __slots__ = ("_lab", "_server", "_facts")
+
+    def __init__(self, lab, server, facts):
+        super().__init__()
+        self._lab, self._server, self._facts = lab, server, facts
+
+    def __missing__(self, key):
+        lab, facts = self._lab, self._facts
+        if key == "hostname":
+            return lab.hostname
+        if key == "scenario":
+            return lab.scenario.name
+        if key == "client":
+            session = self._server.session
+            return (session.host_name if session else None) or ""
+        if key in ("argument", "sender", "recipient", "value"):
+            return facts.get(key) or ""
+        if key == "recipients":
+            return ", ".join(facts.get("recipients") or ())
+        if key == "size_limit":
+            return lab.size_limit
+        if key == "greylist_delay":
+            return f"{lab.greylist_delay:g}"
+        if key == "mechanisms":
+            return " ".join(lab.mechanisms)
+        if key == "commands":
+            return lab.commands
+        if key == "messages":
+            return len(lab.received_store)
+        if key == "local_domains":
+            return ", ".join(lab.local_domains)
+        raise KeyError(key)
 
 
 class _LabState:
@@ -513,20 +566,9 @@ class _LabState:
             return True
         return now - first_seen < self.greylist_delay
 
-    def values(self, server, facts=None) -> dict:
-        facts = facts or {}
-        session = server.session
-        recipients = facts.get("recipients") or ()
-        return {
-            "hostname": self.hostname, "scenario": self.scenario.name,
-            "client": (session.host_name if session else None) or "",
-            "argument": facts.get("argument") or "", "sender": facts.get("sender") or "",
-            "recipient": facts.get("recipient") or "", "recipients": ", ".join(recipients),
-            "size_limit": self.size_limit, "greylist_delay": f"{self.greylist_delay:g}",
-            "mechanisms": " ".join(self.mechanisms), "commands": self.commands,
-            "value": facts.get("value", ""), "messages": len(self.received_store),
-            "local_domains": ", ".join(self.local_domains),
-        }
+    def values(self, server, facts=None) -> _Values:
+        """The placeholders of reply texts, each worked out only if a text uses it."""
+        return _Values(self, server, facts or {})
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         login = auth_data.login.decode("utf-8", errors="replace")
