@@ -69,8 +69,13 @@ def test_meaning_picked_by_words_when_no_enhanced_code_tells():
 
 
 def test_meaning_matched_by_an_enhanced_range():
+    from smtplearn.explanation import _enhanced_matches
+
     e = explain("550 5.7.26 Unauthenticated email is not accepted due to DMARC policy")
-    assert "X.7.26" in e.meaning.enhanced or "X.7.20-X.7.26" == e.meaning.enhanced
+    assert e.meaning is not lookup(550).primary and e.meaning_reason == "enhanced"
+    assert _enhanced_matches(e.meaning.enhanced, "5.7.26")
+    assert _enhanced_matches("X.7.20-X.7.26", "5.7.23") and not _enhanced_matches("X.7.20-X.7.26", "5.7.27")
+    assert _enhanced_matches("5.7.0 / 5.5.2", "5.5.2") and not _enhanced_matches("5.7.0", "4.7.0")
 
 
 def test_class_mismatch_warns_and_the_basic_code_decides():

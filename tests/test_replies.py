@@ -3,7 +3,7 @@
 import pytest
 
 from smtplearn import Reply, ReplySyntaxError, parse_reply
-from smtplearn.replies import _parse_tolerant, split_replies
+from smtplearn.replies import _parse_tolerant, split_replies, split_replies_numbered
 
 
 # --- the grammar ------------------------------------------------------------------------------
@@ -226,3 +226,8 @@ def test_split_replies():
     assert split_replies(text) == [
         "250 OK", "550-5.1.1 first\n550 5.1.1 second", "354 go ahead",
         "host mx said: 550 5.1.1 wrapped\n   continued here", "4.7.32 rate limited"]
+
+
+def test_split_replies_numbered_gives_the_starting_lines():
+    text = "250 OK\n\n550-a\r\n550 b\nnonsense\n"
+    assert split_replies_numbered(text) == [(1, "250 OK"), (3, "550-a\n550 b"), (5, "nonsense")]
