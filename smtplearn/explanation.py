@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from smtplearn import codes, render
 from smtplearn import data as _data
 from smtplearn.codes import Action, EnhancedCode, ReplyClass, ReplyCode, Subject
-from smtplearn.errors import InvalidCodeError, ReplySyntaxError, UnknownCodeError
+from smtplearn.errors import InvalidCodeError, UnknownCodeError
 from smtplearn.replies import Reply, parse_reply
 
 # A code on its own (to be looked up) rather than a reply: digits, or dotted parts like 5.1.1/X.1.X.
