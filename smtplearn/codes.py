@@ -130,8 +130,12 @@ class Meaning:
 
     @property
     def citation(self) -> str:
-        """'RFC 5321 sec 4.2.3', or just the RFC where no section is known."""
-        return f"{self.source} sec {self.section}" if self.section else self.source
+        """'RFC 5321 sec 4.2.3'; 'RFC 7372 (registry X.7.24)' where only the IANA entry was read."""
+        if not self.section:
+            return self.source
+        if not self.section[0].isdigit():
+            return f"{self.source} ({self.section})"
+        return f"{self.source} sec {self.section}"
 
 
 @dataclass(frozen=True)

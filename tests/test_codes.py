@@ -354,3 +354,14 @@ def test_extension_catalog_table():
     table = smtplearn.extension_catalog()
     assert table["source"].is_unique
     assert "535" in table.set_index("source").loc["RFC 4954", "codes"]
+
+
+@pytest.mark.parametrize("number, source, citation", [
+    (211, "RFC 5321", "RFC 5321 sec 4.2.3"),
+    (451, "RFC 7372", "RFC 7372 (registry X.7.24)"),
+    (253, "RFC 1985", "RFC 1985 sec 5.1"),
+    (450, "RFC 2645", "RFC 2645"),
+])
+def test_citations_read_naturally(number, source, citation):
+    meaning = next(m for m in smtplearn.lookup(number).meanings if m.source == source)
+    assert meaning.citation == citation
