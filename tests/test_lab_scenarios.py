@@ -128,6 +128,8 @@ def test_first_attempt_is_asked_only_when_reached():
      "no conditions"),
     ({"extends": "classic", "server": {"size_limit": "big"}}, "whole number"),
     ({"extends": "classic", "server": {"size_limit": 0}}, "at least 1"),
+    ({"extends": "classic", "server": {"idle_timeout": 0}}, "positive"),
+    ({"extends": "classic", "server": {"greylist_delay": -1}}, "negative"),
     ({"extends": "classic", "server": {"auth_mechanisms": ["CRAM-MD5"]}}, "not available"),
     ({"extends": "classic", "server": {"speed": 3}}, "unknown setting"),
     ({"rule": []}, "missing"),

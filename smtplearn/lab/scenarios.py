@@ -281,8 +281,11 @@ def check_setting(name: str, key: str, value):
                             f"{_type_name(wanted)}, not {value!r}")
     if key in ("size_limit", "max_messages") and value < 1:
         raise ScenarioError(f"scenario {name!r}: setting {key!r} must be at least 1")
-    if key in ("idle_timeout", "greylist_delay") and value < 0:
-        raise ScenarioError(f"scenario {name!r}: setting {key!r} must not be negative")
+    if key == "idle_timeout" and value <= 0:
+        raise ScenarioError(f"scenario {name!r}: setting 'idle_timeout' must be a positive "
+                            f"number of seconds")
+    if key == "greylist_delay" and value < 0:
+        raise ScenarioError(f"scenario {name!r}: setting 'greylist_delay' must not be negative")
     if key == "auth_mechanisms":
         value = [str(m).upper() for m in value]
         bad = [m for m in value if m not in AUTH_MECHANISMS]

@@ -683,7 +683,7 @@ class LabServer:
             kwargs = dict(
                 server_hostname=self.hostname, ident="ESMTP smtplearn lab",
                 data_size_limit=state.size_limit, enable_SMTPUTF8=True,
-                timeout=float(self.settings["idle_timeout"]) or 300.0,
+                timeout=float(self.settings["idle_timeout"]),
                 auth_require_tls=not state.auth_offered,
                 auth_exclude_mechanism=[m for m in AUTH_MECHANISMS if m not in state.mechanisms],
                 authenticator=state.authenticate)
