@@ -287,6 +287,8 @@ class Session:
                 problem = f"the server sent something that is not an SMTP reply ({error})"
             else:
                 self.steps.append(Step(sent, reply))
+                if reply.code == 421:  # the server is closing the channel (RFC 5321 sec 3.8)
+                    self.close()
                 return reply
         self.close()
         self._in_data = False
