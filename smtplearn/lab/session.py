@@ -343,8 +343,12 @@ class Session:
     def _repr_html_(self) -> str:
         from smtplearn.render import CLASS_COLOURS, badge_html
 
-        cell = 'style="text-align: left; vertical-align: top; padding: 0.2em 0.6em;"'
+        cell = ('style="text-align: left; vertical-align: top; padding: 0.2em 0.6em; '
+                'border-bottom: 1px solid var(--jp-border-color2, #e0e0e0);"')
+        keep = ('style="text-align: left; vertical-align: top; padding: 0.2em 0.6em; '
+                'white-space: nowrap; border-bottom: 1px solid var(--jp-border-color2, #e0e0e0);"')
         mono = "font-family: var(--jp-code-font-family, monospace); white-space: pre-wrap;"
+        sent_style = "font-family: var(--jp-code-font-family, monospace); white-space: pre;"
         rows = []
         for number, step in enumerate(self.steps, 1):
             if step.reply is None:
@@ -356,9 +360,9 @@ class Session:
                 action = html.escape(step.action.label) if step.action else ""
             rows.append(
                 f"<tr><td {cell}>{number}</td>"
-                f'<td {cell}><code style="{mono}">{html.escape(step.sent)}</code></td>'
+                f'<td {cell}><code style="{sent_style}">{html.escape(step.sent)}</code></td>'
                 f'<td {cell}><code style="{mono}">{html.escape(step.wire())}</code></td>'
-                f"<td {cell}>{badge}</td><td {cell}>{action}</td></tr>")
+                f"<td {keep}>{badge}</td><td {keep}>{action}</td></tr>")
         head = "".join(f"<th {cell}>{h}</th>" for h in ("#", "Sent", "Reply", "Class", "Action"))
         return (f'<table class="smtplearn-transcript" style="border-collapse: collapse;">'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
