@@ -50,6 +50,20 @@ def test_port_zero_gives_a_real_port_and_start_stop_are_idempotent():
         socket.create_connection((server.host, server.port), timeout=5)
 
 
+def test_a_stopped_server_starts_again_and_keeps_its_messages():
+    server = LabServer().start()
+    with client(server) as smtp:
+        smtp.sendmail("a@client.example", ["b@lab.example"], MESSAGE)
+    server.stop()
+    server.start()
+    try:
+        with client(server) as smtp:
+            smtp.sendmail("a@client.example", ["b@lab.example"], MESSAGE)
+    finally:
+        server.stop()
+    assert len(server.received) == 2
+
+
 def test_context_manager_and_repr_has_no_time():
     with LabServer("greylist") as server:
         text = repr(server)

@@ -680,6 +680,7 @@ class LabServer:
                 return self
             sock = self._bind()
             state = self._state
+            state.closing = False  # a stopped server can be started again
             kwargs = dict(
                 server_hostname=self.hostname, ident="ESMTP smtplearn lab",
                 data_size_limit=state.size_limit, enable_SMTPUTF8=True,
