@@ -104,6 +104,7 @@ def lab(tmp_path_factory, chromium):
         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.terminals_enabled=False",
         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run menu commands
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
@@ -147,27 +148,38 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def run_command(page, label: str) -> None:
-    """Run a JupyterLab command by its label from the command palette."""
-    page.keyboard.press("Control+Shift+C")
-    palette = page.locator(".lm-CommandPalette-input")
-    palette.fill(label)
-    page.locator(".lm-CommandPalette-item", has_text=label).first.click()
+def run_command(page, command: str, **args) -> None:
+    """Run a JupyterLab command (what a menu item runs) in the page's app."""
+    known = page.evaluate(
+        "([command, args]) => { const commands = window.jupyterapp.commands;"
+        " if (!commands.hasCommand(command)) return false;"
+        " commands.execute(command, args); return true; }", [command, args])  # not awaited
+    assert known, f"JupyterLab has no command {command!r}"
+
+
+# The notebook panel is open, its document loaded and its kernel connected and idle.
+NOTEBOOK_READY = (
+    "(name) => { const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+    " if (!panel || !panel.context || !panel.context.isReady || !panel.context.path.endsWith(name)) return false;"
+    " const session = panel.sessionContext; if (!session || !session.isReady || !session.session) return false;"
+    " const kernel = session.session.kernel;"
+    " return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle'; }")
 
 
 def open_and_run_all(page, base: str, notebook: str) -> None:
     """Open a notebook, wait for its kernel, clear the stored outputs and run every cell."""
-    page.goto(f"{base}/lab/tree/notebooks/{notebook}")
-    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
-    page.locator(".jp-Notebook").first.click()
-    run_command(page, "Clear Outputs of All Cells")
-    page.wait_for_function("() => ![...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+    page.goto(f"{base}/lab/tree/notebooks/{notebook}?reset")  # ?reset: a fresh workspace, one tab
+    page.wait_for_function(NOTEBOOK_READY, arg=notebook)
+    run_command(page, "notebook:clear-all-cell-outputs")
+    page.wait_for_function("() => ![...window.jupyterapp.shell.currentWidget.node"
+                           ".querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
                            ".some(p => /\\d/.test(p.textContent))")
-    run_command(page, "Run All Cells")
+    assert page.locator(".jp-OutputArea-output").count() == 0, "stored outputs are still shown"
+    run_command(page, "notebook:run-all-cells")
     # every code cell numbered again, none still running
     page.wait_for_function(
-        "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
+        "() => { const panel = window.jupyterapp.shell.currentWidget.node;"
+        " const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
         " return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
         timeout=STEP_LIMIT * 2)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
@@ -195,7 +207,7 @@ def test_catalog_card_colours_follow_the_theme(page, lab):
     assert light_text == theme_colour(page, "--jp-content-font-color1")
     screenshot(page, "01-light")
 
-    run_command(page, "JupyterLab Dark")
+    run_command(page, "apputils:change-theme", theme="JupyterLab Dark")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
     page.locator("#jupyterlab-splash").wait_for(state="detached")
     card.scroll_into_view_if_needed()
@@ -204,5 +216,53 @@ def test_catalog_card_colours_follow_the_theme(page, lab):
     assert dark_text == theme_colour(page, "--jp-content-font-color1")
     assert dark_text != light_text, "the card's text colour did not change with the theme"
     screenshot(page, "01-dark")
-    run_command(page, "JupyterLab Light")
+    run_command(page, "apputils:change-theme", theme="JupyterLab Light")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+
+TONE_VARIABLES = {"success": "--jp-success-color1", "intermediate": "--jp-info-color1",
+                  "transient": "--jp-warn-color1", "permanent": "--jp-error-color1"}
+
+
+def test_compare_widget_updates_when_a_dropdown_changes(page, lab):
+    open_and_run_all(page, lab, "02_positive_vs_negative.ipynb")
+    widget = page.locator(".smtplearn-compare").first
+    widget.scroll_into_view_if_needed()
+    output = widget.locator(".smtplearn-compare-output")
+    output.locator(".smtplearn-comparison").wait_for()
+    before = output.inner_text()
+    assert "211" in before and "504" in before
+    # class colours of the two cards come from the theme
+    for css, variable in (("success", "--jp-success-color1"), ("permanent", "--jp-error-color1")):
+        card = output.locator(f".smtplearn-card.smtplearn-{css}").first
+        assert computed(card, "border-left-color") == theme_colour(page, variable)
+    screenshot(page, "02-before")
+
+    second = widget.locator(".smtplearn-compare-second select")
+    label = second.locator("option", has_text="214").first.inner_text()
+    second.select_option(label=label)
+    page.wait_for_function(
+        "(el) => el.innerText.includes('214') && !el.innerText.includes('504 Command')",
+        arg=output.element_handle())
+    after = output.inner_text()
+    assert after != before and "211" in after and "214" in after
+    assert output.locator(".smtplearn-card.smtplearn-permanent").count() == 0, "504's card is still shown"
+    screenshot(page, "02-after")
+
+
+def test_quiz_widget_gives_feedback_when_an_answer_is_clicked(page, lab):
+    open_and_run_all(page, lab, "04_classroom_quiz.ipynb")
+    quiz = page.locator(".smtplearn-quiz").first
+    quiz.scroll_into_view_if_needed()
+    feedback = quiz.locator(".smtplearn-quiz-feedback")
+    assert feedback.inner_text().strip() == ""
+    quiz.locator(".smtplearn-quiz-choices input[type='radio']").first.click()
+    quiz.locator(".smtplearn-quiz-submit").click()
+    message = feedback.locator(".smtplearn-quiz-message")
+    message.wait_for()
+    assert message.inner_text().strip()
+    tone = next(t for t in TONE_VARIABLES if message.evaluate(f"(el) => el.classList.contains('smtplearn-{t}')"))
+    assert computed(message, "border-left-color") == theme_colour(page, TONE_VARIABLES[tone])
+    assert computed(message, "color") == theme_colour(page, "--jp-content-font-color1")
+    assert "1" in quiz.locator(".smtplearn-quiz-score").inner_text()
+    screenshot(page, "04-feedback")
