@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, sanitize
@@ -66,9 +67,12 @@ class LabMessage:
                 f"{len(self.content)} bytes>")
 
 
-@dataclass(frozen=True, slots=True)
-class LabExchange:
-    """One line from a client and the server's reply (command None: the greeting)."""
+class LabExchange(NamedTuple):
+    """One line from a client and the server's reply (command None: the greeting).
+
+    A named tuple: the log holds thousands, and tuples of strings cost the garbage collector
+    nothing.
+    """
 
     session: int
     command: str | None
