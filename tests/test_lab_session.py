@@ -3,6 +3,7 @@
 import contextlib
 import socket
 import threading
+import time
 
 import pytest
 
@@ -230,6 +231,22 @@ def misbehaving_server(behave):
 def test_a_misbehaving_server_gives_a_recorded_error_not_a_hang(behave, words):
     with misbehaving_server(behave) as port:
         with pytest.raises(LabError, match=words):
+            Session("127.0.0.1", port, timeout=1)
+
+
+@pytest.mark.timeout(15)
+def test_a_trickling_server_is_cut_off_after_the_timeout_in_all():
+    def trickle(conn):
+        for _ in range(300):  # a byte every 0.1 s for 30 s: each recv succeeds, no reply ends
+            try:
+                conn.sendall(b"2")
+            except OSError:
+                return
+            time.sleep(0.1)
+
+    # A per-recv timeout alone would wait 30 s here and hit the test's 15 s limit.
+    with misbehaving_server(trickle) as port:
+        with pytest.raises(LabError, match="no complete reply within 1 seconds"):
             Session("127.0.0.1", port, timeout=1)
 
 

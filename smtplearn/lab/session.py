@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import socket
+import time
 from dataclasses import dataclass, field
 
 from smtplearn.codes import ReplyClass
@@ -137,7 +138,7 @@ class Session:
         self.client_name = client_name
         self.steps: list[Step] = []
         self._sock = None
-        self._file = None
+        self._buffer = bytearray()  # bytes received but not yet read as reply lines
         self._greeted = False
         self._in_data = False
         if connect:
@@ -158,19 +159,18 @@ class Session:
         except OSError as error:
             self._sock = None
             raise self._fail(CONNECT, _connect_problem(self.host, self.port, error)) from None
-        self._file = self._sock.makefile("rb")
+        self._buffer = bytearray()
         self._greeted = self._in_data = False
         return self._exchange(CONNECT, None)
 
     def close(self) -> None:
         """Drop the connection without QUIT (safe to call twice)."""
-        file, sock, self._file, self._sock = self._file, self._sock, None, None
-        for closable in (file, sock):
-            if closable is not None:
-                try:
-                    closable.close()
-                except OSError:
-                    pass
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
 
     def quit(self):
         """Send QUIT, read the 221, and close."""
@@ -299,9 +299,11 @@ class Session:
         return LabError(f"{sent}: {problem}")
 
     def _read_reply(self) -> str:
+        """One reply's lines, within ``timeout`` seconds in all (a trickling server included)."""
+        deadline = time.monotonic() + self.timeout
         lines = []
         for _ in range(MAX_REPLY_LINES):
-            raw = self._file.readline(MAX_LINE)
+            raw = self._read_line(deadline)
             if not raw:
                 if lines:
                     break  # what came before the close is judged by the parser
@@ -313,6 +315,27 @@ class Session:
         else:
             raise ReplySyntaxError(f"more than {MAX_REPLY_LINES} lines in one reply")
         return "\n".join(lines)
+
+    def _read_line(self, deadline: float) -> bytes:
+        """Up to a newline, at most MAX_LINE bytes, or what came before the server closed."""
+        buffer = self._buffer
+        while True:
+            end = buffer.find(b"\n", 0, MAX_LINE)
+            if end >= 0 or len(buffer) >= MAX_LINE:
+                cut = end + 1 if end >= 0 else MAX_LINE
+                line = bytes(buffer[:cut])
+                del buffer[:cut]
+                return line
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout()
+            self._sock.settimeout(remaining)
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                line = bytes(buffer)
+                buffer.clear()
+                return line
+            buffer += chunk
 
     # --- what a notebook shows -------------------------------------------------------------
 
