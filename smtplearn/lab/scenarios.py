@@ -194,8 +194,9 @@ class Scenario:
                 return rule
         return None
 
-    def setting(self, key: str):
-        return self.settings[key]
+    def tests_parameters(self, phase: str) -> bool:
+        """Whether any MAIL/RCPT rule of this phase tests a parameter."""
+        return bool(self._parameter_rules.get(phase))
 
     def __repr__(self) -> str:
         return f"<Scenario {self.name!r}: {len(self.rules)} rules>"

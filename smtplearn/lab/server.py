@@ -278,7 +278,7 @@ class LabSMTP(SMTP):
     async def _answered_by_parameters(self, command: str, arg) -> bool:
         """MAIL/RCPT rules about a parameter, tried before aiosmtpd's own parameter checks."""
         scenario = self.lab.scenario
-        if not scenario._parameter_rules.get(command) or arg is None:
+        if arg is None or not scenario.tests_parameters(command):
             return False
         keyword = "FROM:" if command == "MAIL" else "TO:"
         rest = self._strip_command_keyword(keyword, arg)
