@@ -172,6 +172,12 @@ class Session:
             except OSError:
                 pass
 
+    def __del__(self):  # re-running a notebook cell drops the old session: close it quietly
+        try:
+            self.close()
+        except Exception:
+            pass
+
     def quit(self):
         """Send QUIT, read the 221, and close."""
         reply = self.send("QUIT")
