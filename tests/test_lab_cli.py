@@ -92,6 +92,21 @@ def test_fixed_port_and_hostname():
         process.communicate(timeout=20)
 
 
+def test_a_teachers_scenario_file(tmp_path):
+    path = tmp_path / "quiet.toml"
+    path.write_text('extends = "classic"\ntitle = "Quiet"\n[[rule]]\nwhen = "NOOP"\ncode = 250\n'
+                    'enhanced = "2.0.0"\ntext = "shh"\n')
+    process, host, port = start("--scenario", str(path), "--port", "0")
+    try:
+        assert "scenario quiet (Quiet)" in process.banner
+        with smtplib.SMTP(host, port, timeout=10) as smtp:
+            assert smtp.noop() == (250, b"2.0.0 shh")
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
 def test_list_names_every_scenario():
     from smtplearn.lab import scenario_names
 

@@ -322,6 +322,26 @@ def test_non_loopback_bind_is_refused_without_opt_in(host):
         LabServer(host=host)
 
 
+def test_ipv6_loopback_works_where_available():
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with LabServer(host="::1") as server:
+        assert server.host == "::1"
+        with smtplib.SMTP("::1", server.port, timeout=10) as smtp:
+            assert smtp.noop()[0] == 250
+        assert server.log[0].command is None  # the readiness probe stayed out of the log
+
+
+def test_auth_scenario_lists_auth_in_help(serve):
+    with client(serve("auth")) as smtp:
+        assert b"AUTH" in smtp.docmd("HELP")[1]
+    with client(serve()) as smtp:
+        assert b"AUTH" not in smtp.docmd("HELP")[1]
+
+
 def test_loopback_names_are_accepted():
     with LabServer(host="localhost") as server:
         assert server.host in ("127.0.0.1", "::1")
