@@ -35,7 +35,7 @@ def test_100_concurrent_sessions_of_5_messages_each_arrive_exactly_once():
                     problems.append(refused)
         return problems
 
-    with LabServer() as server:
+    with LabServer(max_messages=SESSIONS * MESSAGES) as server:
         with ThreadPoolExecutor(SESSIONS) as pool:
             results = list(pool.map(one_client, range(SESSIONS)))
         received = server.received
