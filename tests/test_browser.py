@@ -143,9 +143,10 @@ def page(browser):
         context.close()
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(target, name: str) -> None:
+    """Save a screenshot of the page or of one element (a Locator) under test-artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    target.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def run_command(page, command: str, **args) -> None:
@@ -236,7 +237,7 @@ def test_compare_widget_updates_when_a_dropdown_changes(page, lab):
     for css, variable in (("success", "--jp-success-color1"), ("permanent", "--jp-error-color1")):
         card = output.locator(f".smtplearn-card.smtplearn-{css}").first
         assert computed(card, "border-left-color") == theme_colour(page, variable)
-    screenshot(page, "02-before")
+    screenshot(widget, "02-compare-before")
 
     second = widget.locator(".smtplearn-compare-second select")
     label = second.locator("option", has_text="214").first.inner_text()
@@ -247,7 +248,7 @@ def test_compare_widget_updates_when_a_dropdown_changes(page, lab):
     after = output.inner_text()
     assert after != before and "211" in after and "214" in after
     assert output.locator(".smtplearn-card.smtplearn-permanent").count() == 0, "504's card is still shown"
-    screenshot(page, "02-after")
+    screenshot(widget, "02-compare-after")
 
 
 def test_quiz_widget_gives_feedback_when_an_answer_is_clicked(page, lab):
@@ -265,4 +266,14 @@ def test_quiz_widget_gives_feedback_when_an_answer_is_clicked(page, lab):
     assert computed(message, "border-left-color") == theme_colour(page, TONE_VARIABLES[tone])
     assert computed(message, "color") == theme_colour(page, "--jp-content-font-color1")
     assert "1" in quiz.locator(".smtplearn-quiz-score").inner_text()
-    screenshot(page, "04-feedback")
+    screenshot(quiz, "04-quiz-feedback-light")
+    light_text = computed(message, "color")
+
+    run_command(page, "apputils:change-theme", theme="JupyterLab Dark")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.locator("#jupyterlab-splash").wait_for(state="detached")
+    assert computed(message, "border-left-color") == theme_colour(page, TONE_VARIABLES[tone])
+    assert computed(message, "color") == theme_colour(page, "--jp-content-font-color1") != light_text
+    screenshot(quiz, "04-quiz-feedback-dark")
+    run_command(page, "apputils:change-theme", theme="JupyterLab Light")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")

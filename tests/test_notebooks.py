@@ -146,3 +146,45 @@ def test_cell_ids_are_stable_and_unique(notebook):
     ids = [cell.id for cell in nb.cells]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"\d\d-\d{3}", cell_id) for cell_id in ids), f"{name}: {ids[:3]}"
+
+
+def load_runner():
+    """tools/run_notebooks.py, imported by path (tools/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_notebooks", NOTEBOOKS.parent / "tools" / "run_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_runner_strips_widget_state_and_timings():
+    runner = load_runner()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.metadata["kernelspec"] = {"name": "something-local", "display_name": "x", "language": "python"}
+    nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    cleaned = runner.clean(nb)
+    assert "widgets" not in cleaned.metadata and "execution" not in cleaned.cells[0].metadata
+    assert cleaned.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_runner_refuses_errors_stderr_and_absolute_paths():
+    runner = load_runner()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]),
+        nbformat.v4.new_output("stream", name="stderr", text="warning"),
+        nbformat.v4.new_output("stream", name="stdout", text=f"saved to {runner.ROOT}/results.csv"),
+    ]
+    found = " | ".join(runner.problems(nbformat.v4.new_notebook(cells=[cell])))
+    assert "ValueError" in found and "stderr" in found and "absolute path" in found
+    assert runner.problems(read(PATHS[0])) == []
+
+
+def test_runner_names_notebooks_by_number_or_file():
+    runner = load_runner()
+    assert [p.name for p in runner.notebook_paths(["02", "01_reply_anatomy.ipynb"])] == [
+        "02_positive_vs_negative.ipynb", "01_reply_anatomy.ipynb"]
+    with pytest.raises(SystemExit, match="names no notebook"):
+        runner.notebook_paths(["99"])
