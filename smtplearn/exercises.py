@@ -19,14 +19,9 @@ from smtplearn.errors import ExerciseError
 __all__ = ["Exercise", "Feedback", "exercises", "notebooks"]
 
 KINDS = ("reply_class", "subject", "action", "code", "codes", "enhanced", "number", "choice")
-_FEEDBACK_COLOURS = {
-    "correct": "var(--jp-success-color1, #2e7d32)",
-    "incorrect": "var(--jp-error-color1, #c62828)",
-    "invalid": "var(--jp-warn-color1, #ef6c00)",
-    "unanswered": "var(--jp-border-color1, #757575)",
-    "hint": "var(--jp-info-color1, #0277bd)",
-    "solution": "var(--jp-info-color1, #0277bd)",
-}
+# Each feedback status borrows the theme colour of a reply class (render.CLASS_COLOURS).
+_FEEDBACK_TONES = {"correct": "success", "incorrect": "permanent", "invalid": "transient",
+                   "unanswered": "unknown", "hint": "intermediate", "solution": "intermediate"}
 
 
 class _Invalid(Exception):
@@ -58,7 +53,9 @@ class Feedback:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        colour = _FEEDBACK_COLOURS[self.status]
+        from smtplearn.render import CLASS_COLOURS
+
+        colour = CLASS_COLOURS[_FEEDBACK_TONES[self.status]]
         return (f'<div class="smtplearn-feedback smtplearn-feedback-{self.status}" '
                 f'style="border-left: 6px solid {colour}; padding: 0.3em 0.8em; margin: 0.3em 0; '
                 f'color: var(--jp-content-font-color1, inherit);">'
@@ -242,7 +239,8 @@ class Exercise:
         return frozenset(self._read_code(item.item() if hasattr(item, "item") else item) for item in items)
 
     def _read_enhanced(self, answer):
-        value = getattr(answer, "code", answer)
+        value = answer.enhanced if isinstance(getattr(answer, "enhanced", None), str) else answer
+        value = getattr(value, "code", value)  # a Reply's enhanced code, or an EnhancedCode
         if isinstance(value, str):
             match = re.fullmatch(r"\s*([245xX])\.(\d{1,3})\.(\d{1,3})\s*", value)
             if match:

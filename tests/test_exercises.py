@@ -125,7 +125,8 @@ def test_answers_are_accepted_in_every_natural_form():
         assert q2.check(answer), answer
     for answer in (220, "220", smtplearn.lookup(220)):
         assert q3.check(answer), answer
-    for answer in ("5.1.1", " 5.1.1 ", smtplearn.lookup("5.1.1")):
+    reply = smtplearn.parse_reply("550 5.1.1 <bob@example.org>: Recipient address rejected")
+    for answer in ("5.1.1", " 5.1.1 ", smtplearn.lookup("5.1.1"), reply):
         assert q4.check(answer), answer
     for answer in (Action.RETRY_LATER, "retry_later", "Retry later", smtplearn.lookup(451).action):
         assert q5.check(answer), answer
