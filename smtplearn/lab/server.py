@@ -19,7 +19,6 @@ import logging
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from aiosmtpd.controller import Controller
@@ -42,13 +41,12 @@ _RUNNING: set = set()  # started servers, stopped at interpreter exit
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
 
 
-@dataclass(frozen=True)
-class LabMessage:
+class LabMessage(NamedTuple):
     """A message the lab accepted, with its envelope; it went nowhere else."""
 
     sender: str
     recipients: tuple[str, ...]
-    content: bytes = field(repr=False)
+    content: bytes
     mail_options: tuple[str, ...] = ()
     rcpt_options: tuple[str, ...] = ()
     session: int = 0
