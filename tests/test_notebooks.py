@@ -65,6 +65,10 @@ def test_no_errors_or_warnings_stored(notebook):
 def test_no_widget_state_timings_or_absolute_paths(notebook):
     name, nb = notebook
     assert "widgets" not in nb.metadata, f"{name} stores widget state"
+    for cell in code_cells(nb):
+        for output in cell.outputs:
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), (
+                f"{name} stores a widget view that can only show 'model not found': {cell.source[:60]}")
     for cell in nb.cells:
         assert "execution" not in cell.metadata, f"{name} stores cell timings"
     stored = json.dumps(nb)
@@ -164,7 +168,12 @@ def test_runner_strips_widget_state_and_timings():
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     nb.metadata["kernelspec"] = {"name": "something-local", "display_name": "x", "language": "python"}
     nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    view = nbformat.v4.new_output("display_data", data={
+        "text/plain": "CompareWidget(211 vs 504)",
+        "application/vnd.jupyter.widget-view+json": {"model_id": "0123abcd", "version_major": 2}})
+    nb.cells[0].outputs = [view]
     cleaned = runner.clean(nb)
+    assert cleaned.cells[0].outputs[0].data == {"text/plain": "CompareWidget(211 vs 504)"}
     assert "widgets" not in cleaned.metadata and "execution" not in cleaned.cells[0].metadata
     assert cleaned.metadata["kernelspec"]["name"] == "python3"
 

@@ -7,8 +7,8 @@ Usage (``make notebooks`` runs it for all of them):
 
 Each notebook runs top to bottom in a fresh kernel of *this* Python (as nbval's
 ``--nbval-current-env`` does), with the notebooks/ directory as its working directory.  The
-saved file keeps no widget state, no timings and no absolute paths, so a re-run that changes
-nothing leaves git with nothing to commit.  Any error output stops the script with a message.
+saved file keeps no widget state (a widget is stored as its text repr), no timings and no
+absolute paths, so a re-run that changes nothing leaves git with nothing to commit.  Any error output stops the script with a message.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from nbclient.exceptions import CellExecutionError
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+# Without stored widget state a widget view can only say "model not found"; its text/plain
+# repr (kept) reads better until the student runs the cell.  nbval never compares this type.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CELL_TIMEOUT = 120  # seconds; every notebook is meant to run in a few
 
 
@@ -76,6 +79,10 @@ def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "text/plain" in data:
+                del data[WIDGET_VIEW]
     return notebook
 
 
