@@ -75,14 +75,30 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def chromium():
+def require_chromium() -> str:
+    """Chromium's path; a clear skip without one, but a failure on CI, which must run this test."""
     path = chromium_path()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("CI is set but no Chromium was found (.ci/run installs Debian's chromium)")
         pytest.skip("no Chromium found (install Debian's chromium: apt-get install chromium)")
     return path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    return require_chromium()
+
+
+def test_missing_chromium_skips_locally_and_fails_on_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(os.path, "exists", lambda path: False)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no Chromium found"):
+        require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        require_chromium()
 
 
 @pytest.fixture(scope="module")
