@@ -220,3 +220,10 @@ def test_importing_exercises_stays_light():
             "print(sorted(m for m in ('pandas', 'ipywidgets', 'aiosmtpd') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("q", ALL, ids=IDS)
+def test_every_exercise_is_written_out(q):
+    for text in (q.prompt, q.explanation, *q.hints):
+        assert text.strip() and "TODO" not in text, q.label
+    assert len(q.hints) >= 2, f"{q.label}: give a gentle hint and a more explicit one"

@@ -99,6 +99,12 @@ def test_only_the_public_api(notebook):
                     f"{name} touches a private attribute: {ast.unparse(node)}")
 
 
+def test_no_placeholder_text_stored(notebook):
+    name, nb = notebook
+    assert "TODO" not in json.dumps([cell.get("outputs", []) for cell in nb.cells]), (
+        f"{name} shows placeholder prose: run `make notebooks` once the data is final")
+
+
 def test_outputs_are_deterministic_by_design(notebook):
     """No callback output tricks: no top-level `with out:` and no clear_output in checked cells."""
     name, nb = notebook
