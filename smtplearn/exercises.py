@@ -60,7 +60,7 @@ class Feedback:
                 f'style="border-left: 6px solid {colour}; padding: 0.3em 0.8em; margin: 0.3em 0; '
                 f'color: var(--jp-content-font-color1, inherit);">'
                 f'<b style="color: {colour};">{html.escape(self.heading)}:</b> '
-                f'{html.escape(self.message)}</div>')
+                f'{_code_spans_html(self.message)}</div>')
 
 
 class Exercise:
@@ -277,12 +277,25 @@ class Exercise:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        from smtplearn.render import md_escape
-
-        text = f"**{_messages()['exercise']} {self.name}.** {md_escape(self.prompt)}\n"
+        text = f"**{_messages()['exercise']} {self.name}.** {_code_spans_markdown(self.prompt)}\n"
         if self.choices:
-            text += "\n" + "".join(f"- {md_escape(choice)}\n" for choice in self.choices)
+            text += "\n" + "".join(f"- {_code_spans_markdown(choice)}\n" for choice in self.choices)
         return text
+
+
+_CODE_SPAN = re.compile(r"(`[^`]+`)")
+
+
+def _code_spans_markdown(text: str) -> str:
+    """Escape Markdown outside `code spans` and keep the spans, so replies show as code."""
+    from smtplearn.render import md_escape
+
+    return "".join(part if _CODE_SPAN.fullmatch(part) else md_escape(part) for part in _CODE_SPAN.split(text))
+
+
+def _code_spans_html(text: str) -> str:
+    return "".join(f"<code>{html.escape(part[1:-1])}</code>" if _CODE_SPAN.fullmatch(part) else html.escape(part)
+                   for part in _CODE_SPAN.split(text))
 
 
 def _matches(code, conditions: dict) -> bool:

@@ -210,9 +210,12 @@ def test_feedback_displays_with_theme_colours():
     assert str(wrong).startswith(wrong.heading) and repr(wrong) == str(wrong)
 
 
-def test_exercise_shows_its_prompt():
+def test_exercise_shows_its_prompt_with_replies_as_code():
     q = exercises("01")[0]
     assert q.prompt in str(q) and q.name in q._repr_markdown_()
+    assert "`554 Transaction failed`" in q._repr_markdown_()  # a code span, not escaped backticks
+    hint = exercises("03")[1].hint(2)._repr_html_()
+    assert "<code>table[table.closes_connection].code.tolist()</code>" in hint
 
 
 def test_importing_exercises_stays_light():
