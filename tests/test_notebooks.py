@@ -203,3 +203,21 @@ def test_runner_names_notebooks_by_number_or_file():
         "02_positive_vs_negative.ipynb", "01_reply_anatomy.ipynb"]
     with pytest.raises(SystemExit, match="names no notebook"):
         runner.notebook_paths(["99"])
+
+
+def test_runner_keeps_stored_outputs_that_differ_only_in_volatile_parts():
+    runner = load_runner()
+
+    def notebook_printing(text):
+        cell = nbformat.v4.new_code_cell("print(server)")
+        cell.id = "05-001"
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    stored = notebook_printing("listening on 127.0.0.1:40001\n")
+    rerun = notebook_printing("listening on 127.0.0.1:51234\n")
+    runner.keep_unchanged_outputs(stored, rerun)
+    assert rerun.cells[0].outputs[0].text == "listening on 127.0.0.1:40001\n"
+    changed = notebook_printing("refused on 127.0.0.1:51234\n")
+    runner.keep_unchanged_outputs(stored, changed)
+    assert changed.cells[0].outputs[0].text == "refused on 127.0.0.1:51234\n"

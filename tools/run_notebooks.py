@@ -71,6 +71,31 @@ def execute(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def sanitize_patterns() -> list[tuple[str, str]]:
+    """The (regex, replacement) pairs of notebooks/sanitize.cfg, read as nbval reads them."""
+    text = (NOTEBOOKS / "sanitize.cfg").read_text()
+    return re.findall(r"^regex: (.*)$\n^replace: (.*)$", text, flags=re.MULTILINE)
+
+
+def keep_unchanged_outputs(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> None:
+    """Where a cell's new outputs differ from the stored ones only in volatile parts (a port,
+    a timestamp), keep the stored ones, so that a re-run leaves git nothing to commit."""
+    patterns = sanitize_patterns()
+
+    def masked(outputs) -> str:
+        text = json.dumps(outputs, sort_keys=True)
+        for regex, replacement in patterns:
+            text = re.sub(regex, replacement, text)
+        return text
+
+    old_cells = {cell.get("id"): cell for cell in old.cells if cell.cell_type == "code"}
+    for cell in new.cells:
+        previous = old_cells.get(cell.get("id"))
+        if cell.cell_type == "code" and previous is not None and previous.source == cell.source \
+                and masked(previous.outputs) == masked(cell.outputs):
+            cell.outputs = previous.outputs
+
+
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop everything volatile or machine-specific from the saved file."""
     notebook.metadata.pop("widgets", None)
@@ -109,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for path in notebook_paths(args.notebooks):
         started = time.perf_counter()
+        stored = nbformat.read(path, as_version=4)
         try:
             notebook = clean(execute(path))
         except CellExecutionError as error:
@@ -121,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {path.name}: " + "; ".join(found), file=sys.stderr)
             failed = True
             continue
+        keep_unchanged_outputs(stored, notebook)
         nbformat.validate(notebook)
         nbformat.write(notebook, path)
         print(f"ok {path.relative_to(ROOT)} ({time.perf_counter() - started:.1f} s)")
