@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from smtplearn import data as _data
 from smtplearn.errors import ExerciseError
 
-__all__ = ["Exercise", "Feedback", "exercises", "notebooks"]
+__all__ = ["Exercise", "Feedback", "exercises_for", "notebooks"]
 
 KINDS = ("reply_class", "subject", "action", "code", "codes", "enhanced", "number", "choice")
 # Each feedback status borrows the theme colour of a reply class (render.CLASS_COLOURS).
@@ -343,8 +343,8 @@ def notebooks() -> list[str]:
     return list(dict.fromkeys(spec["notebook"] for spec in _data.load("exercises")["exercise"]))
 
 
-def exercises(notebook: str) -> tuple[Exercise, ...]:
-    """The exercises of one notebook, in order: ``q1, q2 = exercises("01_reply_anatomy")``.
+def exercises_for(notebook: str) -> tuple[Exercise, ...]:
+    """The exercises of one notebook, in order: ``q1, q2 = exercises_for("01_reply_anatomy")``.
 
     ``notebook`` may be the file's name with or without ``.ipynb``, or its number (``"01"``).
     """

@@ -9,9 +9,9 @@ import pytest
 import smtplearn
 from smtplearn import ExerciseError
 from smtplearn.codes import Action, ReplyClass, Subject
-from smtplearn.exercises import Exercise, Feedback, exercises, notebooks
+from smtplearn.exercises import Exercise, Feedback, exercises_for, notebooks
 
-ALL = [q for notebook in notebooks() for q in exercises(notebook)]
+ALL = [q for notebook in notebooks() for q in exercises_for(notebook)]
 IDS = [q.label for q in ALL]
 
 
@@ -71,7 +71,7 @@ def test_every_notebook_has_exercises():
     assert notebooks() == [
         "01_reply_anatomy", "02_positive_vs_negative", "03_catalog_with_pandas",
         "04_classroom_quiz", "05_live_smtp_session", "06_enhanced_codes_and_bounces"]
-    assert all(len(exercises(n)) >= 2 for n in notebooks())
+    assert all(len(exercises_for(n)) >= 2 for n in notebooks())
 
 
 @pytest.mark.parametrize("q", ALL, ids=IDS)
@@ -118,7 +118,7 @@ def test_unanswered_and_malformed_answers_explain_the_form(q):
 
 
 def test_answers_are_accepted_in_every_natural_form():
-    q1, q2, q3, q4, q5 = exercises("01_reply_anatomy")
+    q1, q2, q3, q4, q5 = exercises_for("01_reply_anatomy")
     for answer in (5, "5", "5xx", "5XX", ReplyClass.PERMANENT_NEGATIVE, smtplearn.lookup(554)):
         assert q1.check(answer), answer
     for answer in (2, "x2x", Subject.CONNECTIONS, smtplearn.lookup(221)):
@@ -133,7 +133,7 @@ def test_answers_are_accepted_in_every_natural_form():
 
 
 def test_pandas_answers_are_accepted():
-    q1, q2, q3, q4 = exercises("03")
+    q1, q2, q3, q4 = exercises_for("03")
     table = smtplearn.catalog()
     assert q1.check(int((table["class"] == 4).sum()))
     assert q1.check((table["class"] == 4).sum())  # a numpy integer
@@ -144,30 +144,30 @@ def test_pandas_answers_are_accepted():
 
 
 def test_partial_sets_and_numbers_say_which_way_to_go():
-    _, q2, _, _ = exercises("03")
+    _, q2, _, _ = exercises_for("03")
     expected = sorted(q2.expected())
     missing_one = q2.check(expected[1:]).message
     assert "missing" in missing_one and "do not belong" not in missing_one
     one_extra = q2.check(expected + [250]).message  # 250 never closes the connection
     assert "do not belong" in one_extra and "missing" not in one_extra
-    q1 = exercises("03")[0]
+    q1 = exercises_for("03")[0]
     assert "too high" in q1.check(q1.expected() + 5).message
     assert "too low" in q1.check(0).message
 
 
 def test_enhanced_answer_with_the_wrong_class_is_told_so():
-    q4 = exercises("01")[3]
+    q4 = exercises_for("01")[3]
     assert "class digit" in q4.check("4.1.1").message
     assert "class digit" not in q4.check("5.1.2").message
 
 
 def test_specific_feedback_for_a_tempting_wrong_answer():
-    q5 = exercises("01")[4]
+    q5 = exercises_for("01")[4]
     assert "5xx" in q5.check("do not retry").message
 
 
 def test_hints_come_one_after_another_and_stop_at_the_last():
-    q1 = exercises("01")[0]
+    q1 = exercises_for("01")[0]
     texts = [q1.hint().message for _ in range(len(q1.hints) + 1)]
     assert q1.hints[0] in texts[0] and q1.hints[-1] in texts[-1] and texts[-1] == texts[-2]
     assert q1.hint(1).message == texts[0]
@@ -176,18 +176,18 @@ def test_hints_come_one_after_another_and_stop_at_the_last():
 
 
 def test_solution_gives_the_answer_only_when_asked():
-    q3 = exercises("01")[2]
+    q3 = exercises_for("01")[2]
     assert "220" in q3.solution().message
-    any_of = exercises("02")[2]
+    any_of = exercises_for("02")[2]
     assert all(str(code) in any_of.solution().message for code in any_of.expected())
 
 
 def test_unknown_notebook_names_the_valid_ones():
     with pytest.raises(ExerciseError) as error:
-        exercises("99_nothing")
+        exercises_for("99_nothing")
     assert "01_reply_anatomy" in str(error.value) and "99_nothing" in str(error.value)
-    by_number = [q.label for q in exercises("01")]
-    assert by_number == [q.label for q in exercises("01_reply_anatomy.ipynb")]
+    by_number = [q.label for q in exercises_for("01")]
+    assert by_number == [q.label for q in exercises_for("01_reply_anatomy.ipynb")]
     assert by_number == [f"01_reply_anatomy.q{n}" for n in range(1, len(by_number) + 1)]
 
 
@@ -201,7 +201,7 @@ def test_bad_exercise_specs_are_refused():
 
 
 def test_feedback_displays_with_theme_colours():
-    q1 = exercises("01")[0]
+    q1 = exercises_for("01")[0]
     wrong = q1.check(2)
     assert isinstance(wrong, Feedback)
     html = wrong._repr_html_()
@@ -211,15 +211,15 @@ def test_feedback_displays_with_theme_colours():
 
 
 def test_exercise_shows_its_prompt_with_replies_as_code():
-    q = exercises("01")[0]
+    q = exercises_for("01")[0]
     assert q.prompt in str(q) and q.name in q._repr_markdown_()
     assert "`554 Transaction failed`" in q._repr_markdown_()  # a code span, not escaped backticks
-    hint = exercises("03")[1].hint(2)._repr_html_()
+    hint = exercises_for("03")[1].hint(2)._repr_html_()
     assert "<code>table[table.closes_connection].code.tolist()</code>" in hint
 
 
 def test_importing_exercises_stays_light():
-    code = ("import sys, smtplearn.exercises as e; e.exercises('01')[0].check(5); "
+    code = ("import sys, smtplearn.exercises as e; e.exercises_for('01')[0].check(5); "
             "print(sorted(m for m in ('pandas', 'ipywidgets', 'aiosmtpd') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 import smtplearn
-from smtplearn.exercises import exercises
+from smtplearn.exercises import exercises_for
 
 from conftest import NOTEBOOKS
 
@@ -127,8 +127,8 @@ def test_objectives_exercises_and_summary(notebook):
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     assert "After this notebook you can" in nb.cells[0].source, f"{name} states no learning objectives"
     assert "## Summary" in markdown, f"{name} has no summary"
-    assert f'exercises("{name}")' in code
-    for q in exercises(name):
+    assert f'exercises_for("{name}")' in code
+    for q in exercises_for(name):
         assert re.search(rf"^{q.name}$", code, re.MULTILINE), f"{name} never shows {q.name}"
         assert f"{q.name}.check(" in code, f"{name} never checks {q.name}"
 
