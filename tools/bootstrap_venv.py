@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 import venv
 
@@ -29,7 +30,8 @@ def install_pip_from_wheel(python):
     with urllib.request.urlopen(PYPI_JSON, timeout=60) as response:
         release = json.load(response)
     wheel = next(f for f in release["urls"] if f["packagetype"] == "bdist_wheel")
-    with urllib.request.urlopen(wheel["url"], timeout=120) as response:
+    url = urllib.parse.urljoin(PYPI_JSON, wheel["url"])  # mirrors may answer with relative URLs
+    with urllib.request.urlopen(url, timeout=120) as response:
         data = response.read()
     if hashlib.sha256(data).hexdigest() != wheel["digests"]["sha256"]:
         sys.exit("bootstrap_venv: the pip wheel's sha256 does not match PyPI's; not installing it")
