@@ -14,8 +14,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from smtplearn.codes import ReplyClass
-from smtplearn.errors import LabError, ReplySyntaxError
+from smtplearn.errors import LabError, ReplySyntaxError, SmtplearnError
 
 DEFAULT_TIMEOUT = 10.0  # seconds to wait for each reply
 DEFAULT_CLIENT_NAME = "client.example"  # what mail() sends with EHLO when none was sent
@@ -57,36 +56,26 @@ class Step:
         return self.reply.raw or str(self.reply)
 
 
-def _reply_class(reply):
+def _explained(reply):
+    """explain() of a recorded reply, or None for an error step or a reply it cannot read."""
     if reply is None:
         return None
+    from smtplearn.explanation import explain
+
     try:
-        from smtplearn.explanation import explain
-    except ImportError:
-        explain = None
-    if explain is not None:
-        try:
-            return explain(reply).reply_class
-        except Exception:
-            pass
-    code = reply.code
-    return ReplyClass(code // 100) if code and 2 <= code // 100 <= 5 else None
+        return explain(reply)
+    except SmtplearnError:
+        return None
+
+
+def _reply_class(reply):
+    explanation = _explained(reply)
+    return explanation.reply_class if explanation else None
 
 
 def _action(reply):
-    if reply is None:
-        return None
-    try:
-        from smtplearn.explanation import explain
-    except ImportError:
-        explain = None
-    if explain is not None:
-        try:
-            return explain(reply).action
-        except Exception:
-            pass
-    reply_class = _reply_class(reply)
-    return reply_class.action if reply_class else None
+    explanation = _explained(reply)
+    return explanation.action if explanation else None
 
 
 @dataclass(frozen=True)
