@@ -200,6 +200,9 @@ class ReplyCode:
     def label(self) -> str:
         return f"{self.code} {self.title}"
 
+    def __repr__(self) -> str:
+        return f"<ReplyCode {self.label}>"
+
     def meaning_for(self, context: str) -> Meaning | None:
         """The meaning under one extension (e.g. 'AUTH', 'STARTTLS'), or None."""
         return next((m for m in self.meanings if m.context.lower() == context.lower()), None)
@@ -273,6 +276,9 @@ class EnhancedCode:
     def label(self) -> str:
         return f"{self.code} {self.name}" if self.name else self.code
 
+    def __repr__(self) -> str:
+        return f"<EnhancedCode {self.label}>"
+
     def to_dict(self) -> dict:
         from smtplearn import render
 
@@ -306,6 +312,9 @@ class DigitReading:
     @property
     def action(self) -> Action:
         return self.reply_class.action
+
+    def __repr__(self) -> str:
+        return f"<DigitReading {self.code}: {self.reply_class}, {self.subject}>"
 
     def __str__(self) -> str:
         from smtplearn import render
