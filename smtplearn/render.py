@@ -94,12 +94,11 @@ class Card:
                 f'<div class="smtplearn-warning" style="border: 1px solid '
                 f'var(--jp-warn-color1, #ef6c00); padding: 0.2em 0.5em; margin: 0.3em 0;">'
                 f"<b>{html.escape(label('warnings'))}:</b> {html.escape(note)}</div>")
-        if self.sections:
-            parts.append('<dl style="margin: 0.3em 0;">')
-            for heading, text in self.sections:
-                parts.append(f'<dt style="font-weight: bold;">{html.escape(heading)}</dt>'
-                             f'<dd style="margin-left: 1em;">{html.escape(text)}</dd>')
-            parts.append("</dl>")
+        # Plain blocks rather than <dl>: notebook front ends style definition lists differently.
+        for heading, text in self.sections:
+            parts.append(f'<div class="smtplearn-section" style="margin: 0.3em 0;">'
+                         f'<div style="font-weight: bold;">{html.escape(heading)}</div>'
+                         f'<div style="margin-left: 1em;">{html.escape(text)}</div></div>')
         parts.append("</div>")
         return "".join(parts)
 

@@ -121,6 +121,7 @@ def lab(tmp_path_factory, chromium):
         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run menu commands
+        "--JupyterNotebookApp.expose_app_in_browser=True",  # the same in Notebook 7
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
@@ -183,9 +184,13 @@ NOTEBOOK_READY = (
     " return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle'; }")
 
 
-def open_and_run_all(page, base: str, notebook: str) -> None:
-    """Open a notebook, wait for its kernel, clear the stored outputs and run every cell."""
-    page.goto(f"{base}/lab/tree/notebooks/{notebook}?reset")  # ?reset: a fresh workspace, one tab
+def open_and_run_all(page, base: str, notebook: str, ui: str = "lab") -> None:
+    """Open a notebook (in JupyterLab, or with ui='notebook' in Notebook 7), wait for its kernel,
+    clear the stored outputs and run every cell."""
+    if ui == "lab":
+        page.goto(f"{base}/lab/tree/notebooks/{notebook}?reset")  # ?reset: a fresh workspace, one tab
+    else:
+        page.goto(f"{base}/notebooks/notebooks/{notebook}")
     page.wait_for_function(NOTEBOOK_READY, arg=notebook)
     run_command(page, "notebook:clear-all-cell-outputs")
     page.wait_for_function("() => ![...window.jupyterapp.shell.currentWidget.node"
@@ -241,8 +246,9 @@ TONE_VARIABLES = {"success": "--jp-success-color1", "intermediate": "--jp-info-c
                   "transient": "--jp-warn-color1", "permanent": "--jp-error-color1"}
 
 
-def test_compare_widget_updates_when_a_dropdown_changes(page, lab):
-    open_and_run_all(page, lab, "02_positive_vs_negative.ipynb")
+@pytest.mark.parametrize("ui", ["lab", "notebook"], ids=["jupyterlab4", "notebook7"])
+def test_compare_widget_updates_when_a_dropdown_changes(page, lab, ui):
+    open_and_run_all(page, lab, "02_positive_vs_negative.ipynb", ui)
     widget = page.locator(".smtplearn-compare").first
     widget.scroll_into_view_if_needed()
     output = widget.locator(".smtplearn-compare-output")
@@ -253,7 +259,7 @@ def test_compare_widget_updates_when_a_dropdown_changes(page, lab):
     for css, variable in (("success", "--jp-success-color1"), ("permanent", "--jp-error-color1")):
         card = output.locator(f".smtplearn-card.smtplearn-{css}").first
         assert computed(card, "border-left-color") == theme_colour(page, variable)
-    screenshot(widget, "02-compare-before")
+    screenshot(widget, f"02-compare-before-{ui}")
 
     second = widget.locator(".smtplearn-compare-second select")
     label = second.locator("option", has_text="214").first.inner_text()
@@ -264,7 +270,7 @@ def test_compare_widget_updates_when_a_dropdown_changes(page, lab):
     after = output.inner_text()
     assert after != before and "211" in after and "214" in after
     assert output.locator(".smtplearn-card.smtplearn-permanent").count() == 0, "504's card is still shown"
-    screenshot(widget, "02-compare-after")
+    screenshot(widget, f"02-compare-after-{ui}")
 
 
 def test_quiz_widget_gives_feedback_when_an_answer_is_clicked(page, lab):
