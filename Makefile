@@ -12,14 +12,14 @@ $(PY):
 	$(PYTHON) tools/bootstrap_venv.py $(VENV)
 
 # One stamp per install profile: re-install only when pyproject.toml changes.
-$(VENV)/.lab-installed: pyproject.toml | $(PY)
+$(VENV)/.lab-installed: pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[lab]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab]"
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(PY)
+$(VENV)/.test-installed: pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[lab,test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab,test]"
 	touch $@
 
 ## make lab: set everything up and open the notebooks in JupyterLab

@@ -117,3 +117,19 @@ def test_teachers_section_covers_hub_tags_reset_and_regeneration():
 @pytest.mark.parametrize("link", sorted(linked_notebooks()))
 def test_linked_notebook_is_a_tutorial(link):
     assert re.fullmatch(r"notebooks/\d\d_[a-z0-9_]+\.ipynb", link)
+
+
+def test_constraints_pin_the_same_series_as_environment_yml():
+    """`make test` installs with constraints.txt, Binder with environment.yml: the same series."""
+    constraints = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            constraints[requirement.name.lower()] = str(requirement.specifier)
+    pins = conda_pins()
+    for name, specifier in constraints.items():
+        assert specifier == f"=={pins[name]}.*", (name, specifier, pins[name])
+    runtime = {Requirement(r).name.lower() for r in pyproject()["dependencies"]}
+    lab = {Requirement(r).name.lower() for r in pyproject()["optional-dependencies"]["lab"]}
+    assert set(constraints) == runtime | lab
