@@ -74,24 +74,37 @@ class Rule:
     conditions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self):
-        # A text without placeholders gives the same lines every time: build them once.
+        # Each reply line as one template with its code and enhanced code already in place,
+        # so a reply costs one format_map per line; a text without placeholders gives the
+        # same lines every time, so those are built once here.
+        prefix = f"{self.enhanced} " if self.enhanced else ""
+        texts = self.text or ("",)
+        last = len(texts) - 1
+        templates = tuple(
+            tuple(_escape_braces(f"{self.code}{' ' if i == last else '-'}{p}") + text
+                  for i, text in enumerate(texts))
+            for p in ("", prefix))
+        object.__setattr__(self, "_templates", templates)
         static = not any("{" in line for line in self.text)
+        object.__setattr__(self, "needs_values", not static)
         object.__setattr__(self, "_static", (self._build(None, False), self._build(None, True))
                            if static else None)
 
     def lines(self, values, enhanced: bool = True) -> list[str]:
-        """The reply lines, placeholders filled: ['250-2.0.0 first', '250 2.0.0 last']."""
+        """The reply lines, placeholders filled: ['250-2.0.0 first', '250 2.0.0 last'].
+
+        ``values`` maps placeholder names to values; it is not read when ``needs_values``
+        is False (a text without placeholders), so None will do then.
+        """
         if self._static is not None:
             return list(self._static[enhanced])
         return self._build(values, enhanced)
 
     def _build(self, values, enhanced: bool) -> list[str]:
-        prefix = f"{self.enhanced} " if self.enhanced and enhanced else ""
-        texts = [line.format_map(values) if values is not None else line.replace("{{", "{")
-                 .replace("}}", "}") for line in self.text] or [""]
-        last = len(texts) - 1
-        return [f"{self.code}{' ' if i == last else '-'}{prefix}{t}".rstrip()
-                for i, t in enumerate(texts)]
+        if values is None:
+            return [line.replace("{{", "{").replace("}}", "}").rstrip()
+                    for line in self._templates[enhanced]]
+        return [line.format_map(values).rstrip() for line in self._templates[enhanced]]
 
     def matches(self, facts: dict, first_attempt=None) -> bool:
         """Whether every condition holds for ``facts`` (see Scenario.match)."""
@@ -104,6 +117,10 @@ class Rule:
             seen_first = bool(first_attempt and first_attempt())
             return seen_first == self.conditions["first_attempt"]
         return True
+
+
+def _escape_braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _globs_match(patterns, value) -> bool:

@@ -129,7 +129,9 @@ class LabSMTP(SMTP):
         self._close_after = False
         self._reply_lines: list[str] = []
         self._data_rule: list[str] | None = None  # a scenario's own 354 lines
-        self._from_rule = False  # the next push is a rule's reply (hooks set it)
+        # The lines of a rule's reply, set by the hook that returns it (aiosmtpd pushes the
+        # joined string next), so push() need not split it again; None otherwise.
+        self._from_rule: list[str] | None = None
 
     # --- connection ------------------------------------------------------------------------
 
@@ -148,7 +150,7 @@ class LabSMTP(SMTP):
         lab.connections.add(self)
         rule = lab.scenario.match("CONNECT", {"command": "CONNECT"})
         if rule is not None:
-            self._greeting = rule.lines(lab.values(self), enhanced=False)
+            self._greeting = lab.reply_lines(rule, self, enhanced=False)
             self._close_after = rule.close
 
     async def say_goodbye(self) -> None:
@@ -190,13 +192,11 @@ class LabSMTP(SMTP):
             status = status.decode("utf-8", errors="replace")
         if self._greeting is not None:  # the first push of a session is aiosmtpd's greeting
             lines, self._greeting = self._greeting, None
-        elif self._from_rule:  # a scenario's reply: already as the scenario declares it
-            self._from_rule = False
-            lines = status.split("\r\n")
+        elif self._from_rule is not None:  # a scenario's reply, as the scenario declares it
+            lines, self._from_rule = self._from_rule, None
         else:
             lines = self._with_enhanced(status.split("\r\n"))
-        code = lines[-1][:3]
-        if code == "354":
+        if lines[-1][:3] == "354":
             if self._data_rule is not None:
                 lines, self._data_rule = self._data_rule, None
             self._in_data = True
@@ -247,8 +247,8 @@ class LabSMTP(SMTP):
     async def reply_with(self, rule, facts) -> None:
         """Send the reply a rule declares; close afterwards when the rule says so."""
         self._close_after = self._close_after or rule.close
-        self._from_rule = True
-        await self.push("\r\n".join(rule.lines(self.lab.values(self, facts), self.lab.enhanced)))
+        lines = self._from_rule = self.lab.reply_lines(rule, self, facts)
+        await self.push("\r\n".join(lines))
 
     # --- commands --------------------------------------------------------------------------
 
@@ -332,7 +332,7 @@ class LabSMTP(SMTP):
                 await self.reply_with(rule, facts)
                 return
         elif rule is not None:
-            self._data_rule = rule.lines(self.lab.values(self, facts), enhanced=False)
+            self._data_rule = self.lab.reply_lines(rule, self, facts, enhanced=False)
         await super().smtp_DATA(arg)
 
     async def smtp_RSET(self, arg):
@@ -401,9 +401,8 @@ class _LabHandler:
         if rule is None:
             return None, MISSING
         server._close_after = server._close_after or rule.close
-        server._from_rule = True
-        values = self.lab.values(server, facts)
-        return rule, "\r\n".join(rule.lines(values, self.lab.enhanced))
+        lines = server._from_rule = self.lab.reply_lines(rule, server, facts)
+        return rule, "\r\n".join(lines)
 
     async def handle_HELO(self, server, session, envelope, hostname):
         session.host_name = hostname
@@ -415,7 +414,7 @@ class _LabHandler:
         rule = self.lab.scenario.match("EHLO", facts)
         if rule is None:
             return responses
-        lines = rule.lines(self.lab.values(server, facts), enhanced=False)
+        lines = self.lab.reply_lines(rule, server, facts, enhanced=False)
         server._close_after = server._close_after or rule.close
         if rule.code != 250:
             return lines
@@ -466,8 +465,8 @@ class _LabHandler:
         if rule is None:
             return "250 OK"  # no rule at all: aiosmtpd's default, and nothing is kept
         server._close_after = server._close_after or rule.close
-        server._from_rule = True
-        return "\r\n".join(rule.lines(lab.values(server, facts), lab.enhanced))
+        lines = server._from_rule = lab.reply_lines(rule, server, facts)
+        return "\r\n".join(lines)
 
     async def handle_RSET(self, server, session, envelope):
         return (self._answer(server, "RSET", server.facts("RSET")))[1]
@@ -571,6 +570,11 @@ class _LabState:
     def values(self, server, facts=None) -> _Values:
         """The placeholders of reply texts, each worked out only if a text uses it."""
         return _Values(self, server, facts or {})
+
+    def reply_lines(self, rule, server, facts=None, enhanced=None) -> list[str]:
+        """A rule's reply lines; placeholder values are looked up only if its text has any."""
+        values = self.values(server, facts) if rule.needs_values else None
+        return rule.lines(values, self.enhanced if enhanced is None else enhanced)
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         login = auth_data.login.decode("utf-8", errors="replace")
