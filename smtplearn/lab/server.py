@@ -88,7 +88,11 @@ class LabExchange(NamedTuple):
 
 
 class _CommandReader:
-    """Wraps aiosmtpd's stream reader to note each command line for the lab's log."""
+    """Wraps aiosmtpd's stream reader to note each command line for the lab's log.
+
+    LabSMTP puts the plain reader back while a message is sent (message lines are not
+    logged), so this wrapper costs nothing per message line.
+    """
 
     __slots__ = ("_reader", "_protocol")
 
@@ -96,12 +100,7 @@ class _CommandReader:
         self._reader = reader
         self._protocol = protocol
 
-    def readuntil(self, separator=b"\n"):
-        if self._protocol._in_data:  # message lines are not logged: no extra step for them
-            return self._reader.readuntil(separator)
-        return self._noting(separator)
-
-    async def _noting(self, separator):
+    async def readuntil(self, separator=b"\n"):
         try:
             line = await self._reader.readuntil(separator)
         except asyncio.LimitOverrunError:
@@ -132,6 +131,7 @@ class LabSMTP(SMTP):
         # The lines of a rule's reply, set by the hook that returns it (aiosmtpd pushes the
         # joined string next), so push() need not split it again; None otherwise.
         self._from_rule: list[str] | None = None
+        self._plain_reader = self._command_reader = None  # see _cb_client_connected
 
     # --- connection ------------------------------------------------------------------------
 
@@ -170,7 +170,8 @@ class LabSMTP(SMTP):
         super().connection_lost(error)
 
     def _cb_client_connected(self, reader, writer):
-        super()._cb_client_connected(_CommandReader(reader, self), writer)
+        self._plain_reader, self._command_reader = reader, _CommandReader(reader, self)
+        super()._cb_client_connected(self._command_reader, writer)
 
     def _note_command(self, line: bytes) -> None:
         if self._overlong:
@@ -200,6 +201,8 @@ class LabSMTP(SMTP):
             if self._data_rule is not None:
                 lines, self._data_rule = self._data_rule, None
             self._in_data = True
+            if self._plain_reader is not None:  # message lines are read without noting
+                self._reader = self._plain_reader
         self._record(lines)  # before sending: once a client has the reply, the log has it too
         await super().push("\r\n".join(lines))
         if self._close_after and self.transport is not None:
@@ -228,11 +231,15 @@ class LabSMTP(SMTP):
         if self._probe:
             return
         last = lines[-1]
-        self._reply_lines.extend(lines)
         if len(last) > 3 and last[3] == "-":
+            self._reply_lines.extend(lines)
             return  # a multi-line reply continues
-        reply = "\n".join(self._reply_lines)
-        self._reply_lines = []
+        if self._reply_lines:
+            self._reply_lines.extend(lines)
+            reply = "\n".join(self._reply_lines)
+            self._reply_lines = []
+        else:  # the usual case: the whole reply in one push, most often one line
+            reply = last if len(lines) == 1 else "\n".join(lines)
         self.lab.record(LabExchange(self.lab_session, self._command, reply))
         code = last[:3]
         if code == "354":
@@ -242,6 +249,8 @@ class LabSMTP(SMTP):
         else:
             if self._in_data:
                 self._in_data = False
+                if self._command_reader is not None:
+                    self._reader = self._command_reader
             self._command = None
 
     async def reply_with(self, rule, facts) -> None:
