@@ -319,18 +319,24 @@ class LabSMTP(SMTP):
         if not await self._answered_first("HELO", hostname):
             await super().smtp_HELO(hostname)
 
+    # MAIL, RCPT and DATA come with every message: the scenario's flags are tested first, so
+    # that a scenario without ANY or parameter rules costs no extra coroutine per command.
     async def smtp_MAIL(self, arg):
-        if not (await self._answered_first("MAIL", arg)
-                or await self._answered_by_parameters("MAIL", arg)):
+        lab = self.lab
+        if not ((lab.answers_any and await self._answered_first("MAIL", arg))
+                or ("MAIL" in lab.parameter_phases
+                    and await self._answered_by_parameters("MAIL", arg))):
             await super().smtp_MAIL(arg)
 
     async def smtp_RCPT(self, arg):
-        if not (await self._answered_first("RCPT", arg)
-                or await self._answered_by_parameters("RCPT", arg)):
+        lab = self.lab
+        if not ((lab.answers_any and await self._answered_first("RCPT", arg))
+                or ("RCPT" in lab.parameter_phases
+                    and await self._answered_by_parameters("RCPT", arg))):
             await super().smtp_RCPT(arg)
 
     async def smtp_DATA(self, arg):
-        if await self._answered_first("DATA", arg):
+        if self.lab.answers_any and await self._answered_first("DATA", arg):
             return
         facts = self.facts("DATA", argument=arg or "", sender=self.envelope.mail_from,
                            recipients=tuple(self.envelope.rcpt_tos))
@@ -545,6 +551,8 @@ class _LabState:
         self.enhanced_defaults = {str(k): str(v) for k, v in settings["enhanced_defaults"].items()}
         self.commands = " ".join(c for c in COMMANDS if c != "AUTH" or self.auth_offered)
         self.on_exchange = on_exchange
+        self.answers_any = bool(scenario.rules_for("ANY"))  # rules tried before every command
+        self.parameter_phases = {p for p in ("MAIL", "RCPT") if scenario.tests_parameters(p)}
         self.received_store: collections.deque = collections.deque()
         self.log_store: collections.deque = collections.deque(maxlen=LOG_LIMIT)
         self.connections: set = set()
