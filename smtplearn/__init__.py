@@ -30,16 +30,27 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'smtplearn' has no attribute {name!r}")
-    import importlib
+def _lazy_exports(package: str, exports: dict, namespace: dict):
+    """PEP 562 ``__getattr__`` and ``__dir__`` for a package whose names load on first use.
 
-    value = getattr(importlib.import_module(f"smtplearn.{module_name}"), name)
-    globals()[name] = value
-    return value
+    ``exports`` maps each public name to the submodule (of ``package``) that defines it; a
+    loaded name is kept in ``namespace`` so the import happens once.
+    """
+
+    def __getattr__(name):
+        module_name = exports.get(name)
+        if module_name is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        import importlib
+
+        value = getattr(importlib.import_module(f"{package}.{module_name}"), name)
+        namespace[name] = value
+        return value
+
+    def __dir__():
+        return sorted(set(namespace) | set(exports))
+
+    return __getattr__, __dir__
 
 
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())

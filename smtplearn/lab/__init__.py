@@ -5,6 +5,8 @@ client session that records and annotates every exchange.
 (and pandas for ``.transcript``).  Everything is imported on first use.
 """
 
+from smtplearn import _lazy_exports
+
 _EXPORTS = {
     "LabServer": "server", "LabMessage": "server", "LabExchange": "server",
     "DEFAULT_HOSTNAME": "server",
@@ -15,17 +17,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'smtplearn.lab' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"smtplearn.lab.{module_name}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
