@@ -27,7 +27,7 @@ def prose() -> dict:
 
 def phrase(group: str, key: str, **values) -> str:
     """One template of data/explain.toml, filled in."""
-    return prose()[group][key].format(**values)
+    return _data.phrase("explain", group, key, **values)
 
 
 class Explanation:

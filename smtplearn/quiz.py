@@ -42,7 +42,7 @@ def _texts() -> dict:
 
 
 def _phrase(section: str, key: str, **values) -> str:
-    return _texts()[section][key].format(**values)
+    return _data.phrase("quiz", section, key, **values)
 
 
 def _prose(text: str) -> str:

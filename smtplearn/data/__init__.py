@@ -27,6 +27,11 @@ def load(name: str) -> dict:
         return _CACHE[name]
 
 
+def phrase(file: str, section: str, key: str, /, **values) -> str:
+    """One template from ``<file>.toml`` ``[section]``, filled in (positional-only: templates may use any name)."""
+    return load(file)[section][key].format(**values)
+
+
 def basic_codes() -> dict:
     return load("basic_codes")
 
