@@ -262,9 +262,9 @@ def _find_head(line: str):
     match = _HEAD.match(line)
     if match is not None:
         return int(match.group(1)), "-" if match.group(2) == "-" else " ", 0
-    match = _find_dsn(line)
-    if match is None and _ENHANCED_AT_START.match(line) is None:
-        match = _WRAPPER_PREFIX.search(line)
+    if _ENHANCED_AT_START.match(line) is not None:
+        return None  # the line is that enhanced code's; 'smtp;' or ': 550' in its text is text
+    match = _find_dsn(line) or _WRAPPER_PREFIX.search(line)
     if match is not None:
         after = line[match.end(1):match.end(1) + 1]
         return int(match.group(1)), "-" if after == "-" else " ", match.start(1)

@@ -231,3 +231,11 @@ def test_split_replies():
 def test_split_replies_numbered_gives_the_starting_lines():
     text = "250 OK\n\n550-a\r\n550 b\nnonsense\n"
     assert split_replies_numbered(text) == [(1, "250 OK"), (3, "550-a\n550 b"), (5, "nonsense")]
+
+
+def test_text_after_a_leading_enhanced_code_is_not_read_as_a_dsn_prefix():
+    # found by hypothesis: '2.0.0\rSMTP;100' parsed as enhanced-only, but its str() re-parsed as code 100
+    reply = parse_reply("2.0.0\rSMTP;100")
+    assert (reply.code, reply.enhanced, reply.lines) == (None, "2.0.0", ("SMTP;100",))
+    assert parse_reply(str(reply)) == reply
+    assert parse_reply("4.7.32 rate limited: smtp; 550 elsewhere").code is None
