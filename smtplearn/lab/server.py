@@ -724,7 +724,10 @@ class LabServer:
         return self
 
     def _bind(self) -> socket.socket:
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not the default 0: asyncio turns Nagle's algorithm off (TCP_NODELAY)
+        # only on accepted sockets whose proto says TCP, and accepted sockets inherit it from
+        # this one.  With proto 0 small replies could wait for the client's ACK.
+        sock = socket.socket(self._family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self._address, self._requested_port))
