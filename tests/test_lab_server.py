@@ -7,6 +7,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smtplearn.errors import LabError, ScenarioError
 from smtplearn.lab import LabServer, load_scenario
@@ -417,3 +419,66 @@ def test_accepted_connections_have_nagle_off(serve):
         sock = connection.transport.get_extra_info("socket")
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
+
+# LabSMTP._getaddr replaces aiosmtpd's for speed; it must give the same answer for every input.
+_ADDRESS_PIECES = st.sampled_from(
+    ["<", ">", "@", ".", '"', "\\", "(", ")", " ", "\t", ",", ":", ";", "[", "]", "a", "Z",
+     "0", "-", "+", "_", "=", "é", "SIZE=1000", "BODY=8BITMIME", "user", "lab.example",
+     "x" * 70])
+
+
+def _arguments():
+    local = st.text(st.sampled_from('abc.+-_"\\ é()'), max_size=12) | st.just("x" * 65)
+    domain = st.text(st.sampled_from("abc.-[]0 "), max_size=12)
+    tail = st.lists(_ADDRESS_PIECES, max_size=4).map("".join)
+    lead = st.sampled_from(["", " ", "\t "])
+    structured = st.builds(
+        lambda w, l, d, t, angle: w + (f"<{l}@{d}>{t}" if angle else f"{l}@{d}{t}"),
+        lead, local, domain, tail, st.booleans())
+    return structured | st.lists(_ADDRESS_PIECES, max_size=10).map("".join)
+
+
+def _outcome(parse, arg):
+    try:
+        return parse(arg)
+    except Exception as error:  # both must fail the same way, if at all
+        return type(error)
+
+
+@pytest.fixture(scope="module")
+def address_parsers():
+    import asyncio
+
+    from aiosmtpd.smtp import SMTP
+
+    from smtplearn.lab.server import LabSMTP
+
+    loop = asyncio.new_event_loop()
+    theirs, ours = SMTP(object(), loop=loop), LabSMTP(object(), lab=None, loop=loop)
+    yield theirs, ours
+    loop.close()
+
+
+@pytest.mark.parametrize("limit", [0, 64])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(arg=_arguments())
+def test_lab_address_parsing_equals_aiosmtpds(address_parsers, limit, arg):
+    theirs, ours = address_parsers
+    theirs.local_part_limit = ours.local_part_limit = limit
+    assert _outcome(ours._getaddr, arg) == _outcome(theirs._getaddr, arg)
+
+
+@pytest.mark.parametrize("arg, expected", [
+    ("<user@lab.example> SIZE=10", ("user@lab.example", "SIZE=10")),
+    ('<"odd user"@lab.example>', ('"odd user"@lab.example', "")),
+    ("user@lab.example", ("user@lab.example", "")),
+    ("", ("", "")),
+    ("<@>", (None, None)),
+    ("<a b@lab.example>", ('"a b"@lab.example', "")),
+    ("<" + "x" * 65 + "@lab.example>", ("x" * 65 + "@lab.example", "")),
+])
+def test_lab_address_parsing_examples(address_parsers, arg, expected):
+    theirs, ours = address_parsers
+    theirs.local_part_limit = ours.local_part_limit = 0
+    assert ours._getaddr(arg) == theirs._getaddr(arg) == expected

@@ -19,6 +19,8 @@ import logging
 import socket
 import threading
 import time
+from email._header_value_parser import get_addr_spec, get_angle_addr
+from email.errors import HeaderParseError
 from typing import NamedTuple
 
 from aiosmtpd.controller import Controller
@@ -260,6 +262,27 @@ class LabSMTP(SMTP):
         await self.push("\r\n".join(lines))
 
     # --- commands --------------------------------------------------------------------------
+
+    def _getaddr(self, arg):
+        """The address of a MAIL/RCPT/VRFY argument and the text after it, as aiosmtpd reads it.
+
+        Same parser, same answers as aiosmtpd 1.4's own ``_getaddr`` (a property test compares
+        the two), without the ``typing.Protocol`` class that one defines on every call: that
+        class alone cost about a quarter of the parse, twice per message.
+        """
+        if not arg:
+            return "", ""
+        parse = get_angle_addr if arg.lstrip().startswith("<") else get_addr_spec
+        try:
+            address, rest = parse(arg)
+        except HeaderParseError:
+            return None, None
+        addr = address.addr_spec
+        limit = self.local_part_limit
+        if limit and len(addr.rpartition("@")[0]) > limit:
+            return None, None
+        return addr, rest
+
 
     def facts(self, command: str, **extra) -> dict:
         """What rules may test about this command: its argument, the envelope, AUTH state."""
