@@ -5,6 +5,13 @@ where aiosmtpd expects behaviour: the handler hooks (``handle_MAIL``, ``handle_R
 few ``smtp_VERB`` methods of an ``SMTP`` subclass (HELP, EXPN, AUTH, and a check before each
 command for rules that must answer before aiosmtpd's own checks).  Accepted mail stays in
 memory: the lab never relays or delivers anything.
+
+aiosmtpd is pinned to 1.4 because a few of its private names are used; check them before
+moving the pin: ``SMTP._cb_client_connected`` and ``SMTP._reader`` (the command log),
+``SMTP._getaddr`` and ``SMTP._strip_command_keyword`` (address parsing; our ``_getaddr`` must
+keep answering as aiosmtpd's does, which tests/test_lab_server.py checks), and the
+``Controller`` hooks ``_create_server``, ``_trigger_server``, ``_factory_invoker``,
+``_cleanup`` and ``_thread`` (serving a socket bound here, so port 0 works).
 """
 
 from __future__ import annotations
