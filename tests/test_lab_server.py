@@ -410,8 +410,9 @@ def test_scenario_object_is_accepted():
 
 
 def test_accepted_connections_have_nagle_off(serve):
-    """asyncio sets TCP_NODELAY only when the listening socket says IPPROTO_TCP; without it a
-    small reply could wait for the client's ACK (the lab once idled ~10% under load so)."""
+    """asyncio sets TCP_NODELAY only when the listening socket says IPPROTO_TCP. Without it,
+    small replies can wait for the client's ACK: the lab server once sat idle about 10% of
+    the time under load because of that."""
     server = serve()
     with client(server) as smtp:
         assert smtp.noop()[0] == 250

@@ -290,7 +290,6 @@ class LabSMTP(SMTP):
             return None, None
         return addr, rest
 
-
     def facts(self, command: str, **extra) -> dict:
         """What rules may test about this command: its argument, the envelope, AUTH state."""
         session = self.session
