@@ -28,12 +28,12 @@ from typing import NamedTuple
 from smtplearn import codes
 from smtplearn import data as _data
 from smtplearn.errors import QuestionBankError, QuizError, SmtplearnError
+from smtplearn.replies import parse_reply
 
 MODES = ("practice", "exam")
 KINDS = ("classes", "retry", "meanings")
 RESULT_COLUMNS = ("number", "question", "given", "answer", "correct", "attempts", "seconds")
 
-_REPLY_LINE_RE = re.compile(r"([2-5][0-5][0-9])(?:[ -]([245]\.\d{1,3}\.\d{1,3})\b)?")
 _LEADING_CODES_RE = re.compile(r"^[2-5]\d\d(?:\s+[245]\.\d{1,3}\.\d{1,3})?\s+")
 
 
@@ -534,9 +534,8 @@ class _ReplyItem:
 def _reply_items() -> list[_ReplyItem]:
     items = []
     for entry in _texts()["reply"]:
-        match = _REPLY_LINE_RE.match(entry["line"])
-        items.append(_ReplyItem(entry["line"], entry["command"], int(match.group(1)),
-                                match.group(2)))
+        reply = parse_reply(entry["line"])
+        items.append(_ReplyItem(entry["line"], entry["command"], reply.code, reply.enhanced))
     return items
 
 
