@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from statistics import median
 
 CLIENTS, MESSAGES, ROUNDS = 8, 100, 11
 BODY = "Subject: bench\r\nMessage-ID: <{n}@bench.example>\r\n\r\n" + "line of text\r\n" * 20
@@ -93,12 +94,6 @@ def drive(port: int) -> float:
         list(pool.map(client, range(CLIENTS)))
         elapsed = time.perf_counter() - started
     return CLIENTS * MESSAGES / elapsed
-
-
-def median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def main() -> int:
